@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Open letters: organisers"
+admin.site.site_title = "Open letters"
+admin.site.index_title = "Campaigns, letters and signatures"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("letters/", include("letters.urls")),
+    path("s/", include("signatories.urls")),
+    path("", include("campaign.urls")),
+]
