@@ -1,0 +1,109 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class LetterQuerySet(models.QuerySet):
+    def public(self):
+        """Letters anyone may read: everything but drafts."""
+        return self.exclude(status=Letter.Status.DRAFT)
+
+    def open(self):
+        return self.filter(status=Letter.Status.OPEN)
+
+
+class LetterStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    OPEN = "open", "Open for signatures"
+    CLOSED = "closed", "Closed"
+    DELIVERED = "delivered", "Delivered"
+
+
+class LetterModeration(models.TextChoices):
+    PRE = "pre", "Pre-moderated: names appear after an organiser approves them"
+    POST = "post", "Post-moderated: names appear once confirmed by e-mail"
+
+
+class Letter(models.Model):
+    Status = LetterStatus
+    Moderation = LetterModeration
+    campaign = models.ForeignKey(
+        "campaign.Campaign", on_delete=models.PROTECT, related_name="letters"
+    )
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    addressee = models.CharField(max_length=200, help_text='E.g. "The Foreign Secretary".')
+    salutation = models.CharField(max_length=200, help_text='E.g. "Dear Mr Hague,".')
+    body = models.TextField(
+        help_text="The letter as it will be handed in. Blank lines separate paragraphs; "
+        "numbered demands are kept exactly as written."
+    )
+    closing = models.CharField(max_length=200, default="Yours sincerely,")
+    hand_in_date = models.DateField(null=True, blank=True)
+    hand_in_event = models.ForeignKey(
+        "campaign.Event",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="letters",
+        help_text="Where the letter will be handed in.",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    moderation = models.CharField(max_length=10, choices=Moderation.choices, default=Moderation.PRE)
+    target_count = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = LetterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=LetterStatus.values), name="letter_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(moderation__in=LetterModeration.values),
+                name="letter_moderation_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_count__isnull=True) | Q(target_count__gt=0),
+                name="letter_target_count_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("letters:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_open(self):
+        return self.status == self.Status.OPEN
+
+    @property
+    def paragraphs(self):
+        """The body split on blank lines, each paragraph's own line breaks kept."""
+        text = self.body.replace("\r\n", "\n").strip()
+        return [p.strip("\n") for p in text.split("\n\n") if p.strip()]
+
+
+class LetterStatusChange(models.Model):
+    """An audit record of every lifecycle step, written by the lifecycle service."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=Letter.Status.choices)
+    to_status = models.CharField(max_length=20, choices=Letter.Status.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at"]
+
+    def __str__(self):
+        return f"{self.letter}: {self.from_status} → {self.to_status}"
