@@ -1,0 +1,162 @@
+"""The founding campaign, word for word from the seed documents in shared/seeds.
+
+Signatories get placeholder example.org addresses: the seed's real contact
+address is never copied into the demo.
+"""
+
+import datetime
+import zoneinfo
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+
+CAMPAIGN = {
+    "slug": "justice-for-kazakhstan-oil-workers",
+    "title": "Justice for Kazakhstan's oil workers",
+    "summary": (
+        "British trade unionists, with Kazakh and Russian friends, support the oil workers "
+        "jailed after the Zhanaozen massacre of 16 December 2011."
+    ),
+    "background": (
+        "Officially, 16 people were killed and 60 wounded at Zhanaozen on 16 December 2011; "
+        "the real numbers are probably higher. Unarmed demonstrators were shot at close range.\n\n"
+        "The massacre came in response to a seven-month strike by several thousand oil workers "
+        "demanding better pay and conditions and the right to organise independent trade unions. "
+        "In 2012, strike activists were jailed for up to seven years: defendants and witnesses "
+        "were tortured before the trials. Political groups and journalists who had supported the "
+        "strikers also face repression.\n\n"
+        "The UK government and British business elite are among the strongest supporters of "
+        "Kazakh president Nursultan Nazarbayev's dictatorial regime. Kazmunaigaz E&P, the oil "
+        "company for which most of the strikers worked, is listed on the London Stock Exchange.\n\n"
+        "Organised by British trade union activists, with the support of Kazakh and Russian "
+        "friends and Platform London, the NGO that monitors the oil industry."
+    ),
+    "contact_email": "organisers@example.org",
+}
+
+DEMANDS = [
+    "Release the jailed oil workers and end the repression of independent unions;",
+    "An independent inquiry into the Zhanaozen massacre, to establish how many were killed "
+    "and injured, and who was responsible;",
+    "Investigation and prosecution of all those responsible for torture, and the politicians "
+    "who sanctioned it.",
+]
+
+MODEL_RESOLUTION = {
+    "kind": "model_resolution",
+    "title": "A model resolution for your union branch",
+    "introduction": (
+        "On Thursday 1 November, the Central Line West branch of the RMT decided to join the "
+        "protest started by Russian and Kazakh trade unionists. If you are a trade unionist, "
+        "please read the branch resolution and consider putting something similar to your "
+        "union organisation."
+    ),
+    "body": (
+        "This union notes:\n\n"
+        "— That the strike last year by oil workers in Kazakhstan, demanding improvements to "
+        "terms and conditions, ended in a massacre at Zhanaozen on 16 December, with at least "
+        "16 killed and 60 wounded;\n\n"
+        "— That 17 trade union activists have been jailed for their part in the strike for "
+        "between two and six years, and that political activists are being tried because they "
+        "supported the workers;\n\n"
+        "— That detailed allegations of torture and other human rights abuses have been made "
+        "against the police and judicial authorities; and\n\n"
+        "— That the British government has close links with the government in Kazakhstan, and "
+        "British oil companies (e.g. British Gas and Shell) have operations in Kazakhstan.\n\n"
+        "This union resolves to:\n\n"
+        "— Support the on-line protest, demanding a review of unjust sentences, launched by the "
+        "Confederation of Labour of Russia, the Confederation of Free Trade Unions of Kazakhstan "
+        "and the LabourStart web site;\n\n"
+        "— To write to the Kazakh government, demanding the release of the jailed oil workers "
+        "and investigation of the allegations of torture;\n\n"
+        "— To make every possible effort to build up an international campaign for the release "
+        "of the jailed workers and for an investigation of the allegations of torture."
+    ),
+}
+
+EVENTS = [
+    {
+        "key": "hand-in",
+        "title": "Hand-in of the open letter at the Foreign Office",
+        "starts_at": datetime.datetime(2013, 12, 16, 10, 0, tzinfo=LONDON),
+        "place": "Foreign Office",
+        "address": "Parliament Street, corner of King Charles Street, London SW1",
+        "description": "We hand in the open letter to the Foreign Secretary on the second "
+        "anniversary of the massacre.",
+    },
+    {
+        "key": "embassy",
+        "title": "Demonstration at the Kazakh Embassy",
+        "starts_at": datetime.datetime(2013, 12, 16, 12, 0, tzinfo=LONDON),
+        "place": "Kazakh Embassy",
+        "address": "125 Pall Mall, London SW1",
+        "description": "We show our support for Kazakh oil workers, and oppose UK backing for "
+        "the Kazakh government.",
+    },
+]
+
+LETTER = {
+    "slug": "open-letter-to-the-foreign-secretary",
+    "title": "Open letter to the Foreign Secretary",
+    "addressee": "The Foreign Secretary",
+    "salutation": "Dear Mr Hague,",
+    "body": (
+        "On the second anniversary of the massacre of oil workers at Zhanaozen, Kazakhstan, in "
+        "which at least 16 people were killed and 60 injured, we urge you to protest to the "
+        "government of Kazakhstan about the repression of the oil workers' movement. We call on "
+        "the government to take action on the multiple abuses of human rights and multiple "
+        "breaches of international law that this repression has involved. Specifically, we "
+        "urge you:\n\n"
+        "1. To call for the release from prison of at least 10 trade union activists, and "
+        'others who supported them, jailed mostly under the catch-all law on "inciting social '
+        "discord\", after trials at which there were multiple breaches of Kazakhstan's own "
+        "legal standards;\n\n"
+        "2. To take appropriate action in international fora and the international courts on "
+        "the use of torture against defendants and witnesses in those trials;\n\n"
+        "3. To demand that the Kazakh government ensures free access to Zhanaozen for "
+        "representatives of international trade union organisations and non-governmental "
+        "organisations, so that they can set in motion an independent investigation of the "
+        "massacre of 16 December, to ascertain the real number of victims and inquire into who "
+        "was responsible for the massacre.\n\n"
+        "4. To denounce publicly the government of Kazakhstan for its illegal and unjust "
+        "repression of the oil workers' movement, and for its intensification of attacks on "
+        "freedom of speech and of political action in the two years that followed."
+    ),
+    "closing": "Yours sincerely,",
+    "hand_in_date": datetime.date(2013, 12, 16),
+    # Post-moderated so that a newcomer trying `make run` sees their name once confirmed.
+    "moderation": "post",
+    "target_count": 100,
+}
+
+ORGANISATIONS = [
+    ("Rail Maritime Transport union/Oil Industry Liason Committee, Offshore Energy Branch", ""),
+]
+
+# The seed letter's individuals, in the seed's printed order.
+INDIVIDUALS = [
+    ("David Anderson MP", "Labour, Blaydon"),
+    ("Professor Bill Bowring", "School of Law, Birkbeck College, University of London"),
+    ("Andrew Brady", "Union Solidarity International"),
+    ("Andrew Burgin", "Vice-Chair, Coalition of Resistance"),
+    ("John Davies", "author, Beating Berlusconi"),
+    ("Barry Faulkner", "member of Unite, personal capacity"),
+    ("David Hopper", "General Secretary, Durham Miners Association"),
+    ("Emma Hughes", "Platform London"),
+    ("Owen Jones", "columnist, The Independent"),
+    ("Dr Maria la Falce", "SOAS"),
+    ("Ian Lavery MP", "Labour, Wansbeck"),
+    ("Liz Leicester", "member of Unison, Camden, personal capacity"),
+    ("Gabriel Levy", "Justice for Kazakhstan Oil Workers"),
+    ("Anton Moctonian", "member of Unite, personal capacity"),
+    ("Grahame Morris MP", "Labour, Easington"),
+    ("Walton Pantland", "Union Solidarity International"),
+    ("John Peters", "Honorary Life Member, University and College Union"),
+    ("Madeleine Reeves", "lecturer, University of Manchester"),
+    ("Neil Rothnie", "North Sea oil worker, RMT, personal capacity"),
+    ("Bert Schouwenburg", "International Officer, GMB"),
+    ("Vaughan Thomas", "RMT, Central Line West branch chair"),
+    ("Sasha Zernova", "Solicitors International Human Rights Group, CIS working group coordinator"),
+]
+
+ORGANISER_USERNAME = "organiser"
+ORGANISER_PASSWORD = "zhanaozen-2011"

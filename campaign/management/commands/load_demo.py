@@ -1,0 +1,96 @@
+import re
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from campaign import demo
+from campaign.models import Campaign, Demand, Event, Resource
+from letters.models import Letter
+from letters.services import letter_transition
+from signatories.models import Signatory
+from signatories.services import signatory_add_approved
+
+
+def placeholder_email(name):
+    local = re.sub(r"[^a-z0-9]+", ".", name.lower())[:60].strip(".")
+    return f"{local}@example.org"
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the founding campaign from the seed documents (idempotent) and create a demo "
+        "organiser login. For a local demo only: the login's password is printed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-login", action="store_true", help="Do not create the demo organiser login."
+        )
+
+    @transaction.atomic
+    def handle(self, *args, no_login=False, **options):
+        campaign, _ = Campaign.objects.update_or_create(
+            slug=demo.CAMPAIGN["slug"], defaults=demo.CAMPAIGN
+        )
+        for position, text in enumerate(demo.DEMANDS, start=1):
+            Demand.objects.update_or_create(
+                campaign=campaign, position=position, defaults={"text": text}
+            )
+        resolution = dict(demo.MODEL_RESOLUTION)
+        Resource.objects.update_or_create(
+            campaign=campaign, title=resolution.pop("title"), defaults=resolution
+        )
+        events = {}
+        for data in demo.EVENTS:
+            data = dict(data)
+            key = data.pop("key")
+            events[key], _ = Event.objects.update_or_create(
+                campaign=campaign, title=data.pop("title"), defaults=data
+            )
+
+        letter, _ = Letter.objects.update_or_create(
+            slug=demo.LETTER["slug"],
+            defaults={**demo.LETTER, "campaign": campaign, "hand_in_event": events["hand-in"]},
+        )
+        if letter.status == Letter.Status.DRAFT:
+            letter_transition(letter=letter, to_status=Letter.Status.OPEN)
+
+        added = 0
+        people = [(n, a, Signatory.Kind.ORGANISATION) for n, a in demo.ORGANISATIONS] + [
+            (n, a, Signatory.Kind.INDIVIDUAL) for n, a in demo.INDIVIDUALS
+        ]
+        for name, affiliation, kind in people:
+            result = signatory_add_approved(
+                letter=letter,
+                name=name,
+                affiliation=affiliation,
+                email=placeholder_email(name),
+                kind=kind,
+                source=Signatory.Source.ORGANISER,
+            )
+            added += result.created
+
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo campaign “{campaign.title}”: letter {letter.get_absolute_url()} "
+                f"({added} signatories added, {len(people) - added} already there)."
+            )
+        )
+        if not no_login:
+            self._organiser_login()
+
+    def _organiser_login(self):
+        User = get_user_model()
+        user, created = User.objects.get_or_create(
+            username=demo.ORGANISER_USERNAME,
+            defaults={"is_staff": True, "is_superuser": True, "email": "organiser@example.org"},
+        )
+        if created:
+            user.set_password(demo.ORGANISER_PASSWORD)
+            user.save()
+        self.stdout.write(
+            f"Demo organiser login at /admin/: username {demo.ORGANISER_USERNAME}, "
+            f"password {demo.ORGANISER_PASSWORD}"
+            + ("" if created else " (unchanged if you changed it)")
+        )

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from letters import views
+
+app_name = "letters"
+
+urlpatterns = [
+    path("<slug:slug>/", views.letter_detail, name="detail"),
+    path("<slug:slug>/sign/", views.letter_sign, name="sign"),
+    path("<slug:slug>/thanks/", views.letter_thanks, name="thanks"),
+]

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from signatories import views
+
+app_name = "signatories"
+
+urlpatterns = [
+    path("confirm/<str:token>/", views.confirm, name="confirm"),
+    path("withdraw/<str:token>/", views.withdraw, name="withdraw"),
+]
