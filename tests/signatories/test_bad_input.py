@@ -1,0 +1,148 @@
+"""Bad input gets a clear message and a 4xx: never a 500, a lost or a doubled signature."""
+
+import pytest
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from signatories.models import Signatory
+from tests.factories import LetterFactory
+from tests.helpers import sign_data, sign_url
+
+pytestmark = pytest.mark.django_db
+
+KAZAKH = "Қ Ө Ү Ұ Ғ Ң І Ә"
+
+
+def post(client, letter, on_commit, **fields):
+    with on_commit():
+        return client.post(sign_url(letter), sign_data(**fields))
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"name": "Ada\x00Lovelace"}, "invisible control characters"),
+        ({"affiliation": "Unite\x00"}, "invisible control characters"),
+        ({"email": "ada\x00@example.net"}, "Null characters are not allowed."),
+        ({"name": "A" * 10_000}, "at most 200 characters"),
+        ({"affiliation": "B" * 10_000}, "at most 300 characters"),
+        ({"email": "a" * 10_000 + "@example.net"}, "at most 254 characters"),
+        ({"name": ""}, "This field is required."),
+        ({"name": "   \t  "}, "This field is required."),
+        ({"name": "\u202e\u202d"}, "This field is required."),
+        ({"name": "Ada\x07Lovelace"}, "invisible control characters"),
+        ({"email": "not-an-address"}, "Enter a valid email address."),
+        ({"email": "ada@"}, "Enter a valid email address."),
+        ({"email": "ada@example.net\nBcc: victim@example.org"}, "Enter a valid email address."),
+        ({"email": ""}, "This field is required."),
+        ({"kind": "robot"}, "Select a valid choice."),
+    ],
+)
+def test_bad_fields_are_refused_with_a_message(
+    client, letter, on_commit, mailoutbox, fields, message
+):
+    response = post(client, letter, on_commit, **fields)
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Signatory.objects.exists()
+    assert mailoutbox == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Қанат Әбілов",
+        f"Ұлжан {KAZAKH}",
+        "Жанат Мырынбаев",
+        "محمد عبد الله",  # right-to-left
+        "שרה כהן",
+        "José Ñúñez",
+        "Zoë O'Brien-Smith",
+        "<script>alert(1)</script>",
+        '=HYPERLINK("http://example.com")',
+    ],
+)
+def test_real_names_in_any_script_are_accepted_and_shown_escaped(
+    client, on_commit, mailoutbox, name
+):
+    letter = LetterFactory(moderation="post")
+    response = post(client, letter, on_commit, name=name, affiliation="Ғылым & <b>Bold</b>")
+    assert response.status_code == 302
+    signatory = Signatory.objects.get()
+    assert signatory.name == name
+
+    Signatory.objects.update(confirmed_at="2026-01-01T00:00Z")
+    html = client.get(letter.get_absolute_url()).content.decode()
+
+    assert "<script>alert(1)</script>" not in html
+    assert "<b>Bold</b>" not in html
+    assert "Ғылым &amp; &lt;b&gt;Bold&lt;/b&gt;" in html
+
+
+def test_bidi_overrides_are_removed_from_names(client, on_commit, mailoutbox):
+    letter = LetterFactory()
+    post(client, letter, on_commit, name="Ada \u202eecalevoL\u202c")
+    assert Signatory.objects.get().name == "Ada ecalevoL"
+
+
+def test_a_missing_csrf_token_is_a_clear_403(db):
+    letter = LetterFactory()
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post(sign_url(letter), sign_data())
+
+    assert response.status_code == 403
+    assert "Your form expired" in response.content.decode()
+    assert not Signatory.objects.exists()
+
+
+def test_double_submit_leaves_one_signature(client, letter, on_commit, mailoutbox):
+    first = post(client, letter, on_commit)
+    second = post(client, letter, on_commit)
+    assert first.status_code == second.status_code == 302
+    assert Signatory.objects.count() == 1
+
+
+def test_wrong_methods_are_405(client, letter):
+    assert client.put(sign_url(letter)).status_code == 405
+    assert client.post(letter.get_absolute_url()).status_code == 405
+
+
+field_values = st.one_of(
+    st.text(max_size=300),
+    st.text(alphabet=st.characters(codec="utf-8"), min_size=190, max_size=400),
+    st.sampled_from(["", " ", "\x00", "\u202e", "ада@пример.рф", "a@b", "x" * 10_000]),
+    st.emails(),
+)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    name=field_values,
+    affiliation=field_values,
+    email=field_values,
+    kind=st.sampled_from(["individual", "organisation", "", "x", "\x00"]),
+    extra=st.dictionaries(st.text(max_size=10), st.text(max_size=10), max_size=3),
+)
+def test_the_sign_form_never_fails_whatever_it_is_sent(
+    client, letter, django_capture_on_commit_callbacks, name, affiliation, email, kind, extra
+):
+    before = Signatory.objects.count()
+    data = {**extra, "name": name, "affiliation": affiliation, "email": email, "kind": kind}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(sign_url(letter), data)
+
+    assert response.status_code in {302, 400}
+    after = Signatory.objects.count()
+    if response.status_code == 400:
+        assert after == before
+    else:
+        assert after - before in {0, 1}
+        assert Signatory.objects.with_email(email).filter(letter=letter).count() == 1

@@ -1,0 +1,113 @@
+"""No signatory's e-mail, hidden name or IP on any public page, or in any log line."""
+
+import logging
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from signatories import tokens
+from signatories.models import Signatory
+from tests.factories import EventFactory, LetterFactory, SignatoryFactory
+from tests.helpers import sign_data, sign_url
+
+pytestmark = pytest.mark.django_db
+
+IP = "198.51.100.77"
+
+
+def public_url_names():
+    """Every named URL outside the admin, so a new page cannot dodge this test."""
+    names = set()
+
+    def walk(patterns, namespace=None):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if p.namespace != "admin":
+                    walk(p.url_patterns, p.namespace or namespace)
+            elif isinstance(p, URLPattern) and p.name:
+                names.add(f"{namespace}:{p.name}" if namespace else p.name)
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+@pytest.fixture
+def world(db):
+    event = EventFactory()
+    letter = LetterFactory(campaign=event.campaign, hand_in_event=event, moderation="post")
+    people = {
+        "published": SignatoryFactory(letter=letter, name="Visible Person"),
+        "unconfirmed": SignatoryFactory(
+            letter=letter, name="Unconfirmed Person", confirmed_at=None
+        ),
+        "rejected": SignatoryFactory(letter=letter, name="Rejected Person", status="rejected"),
+        "withdrawn": SignatoryFactory(
+            letter=letter, name="Withdrawn Person", withdrawn_at="2026-01-01T00:00Z"
+        ),
+        "pending_pre": SignatoryFactory(
+            letter=LetterFactory(campaign=event.campaign, moderation="pre"),
+            name="Awaiting Approval",
+            status="pending",
+        ),
+        "paper": SignatoryFactory(letter=letter, name="Paper Person", source="paper", email=""),
+        "confirming": SignatoryFactory(letter=letter, name="Confirming Person", confirmed_at=None),
+    }
+    Signatory.objects.filter(pk=people["published"].pk).update(ip_hash="a" * 64)
+    return {"event": event, "letter": letter, "people": people}
+
+
+def test_no_public_url_shows_an_email_a_hidden_name_or_an_ip(client, world, on_commit):
+    letter, event, people = world["letter"], world["event"], world["people"]
+    with on_commit():
+        client.post(sign_url(letter), sign_data(email="new.signer@example.net"), REMOTE_ADDR=IP)
+    published = people["published"]
+    confirm = tokens.make_token(people["confirming"], tokens.CONFIRM)
+    withdraw = tokens.make_token(published, tokens.WITHDRAW)
+    urls = {
+        "campaign:home": reverse("campaign:home"),
+        "campaign:detail": event.campaign.get_absolute_url(),
+        "campaign:event_ics": event.get_ics_url(),
+        "letters:detail": letter.get_absolute_url(),
+        "letters:sign": sign_url(letter),
+        "letters:thanks": reverse("letters:thanks", kwargs={"slug": letter.slug}),
+        "signatories:withdraw": reverse("signatories:withdraw", kwargs={"token": withdraw}),
+        # Confirm last: it changes state.
+        "signatories:confirm": reverse("signatories:confirm", kwargs={"token": confirm}),
+    }
+    assert set(urls) == public_url_names()
+
+    pages = {name: client.get(url, follow=True) for name, url in urls.items()}
+    pages["letter page 2"] = client.get(letter.get_absolute_url(), {"page": 2})
+    pages["repeat confirm"] = client.get(urls["signatories:confirm"])
+    pages["404"] = client.get("/letters/nope/")
+
+    secrets = [s.email for s in Signatory.objects.exclude(email="")] + [
+        "new.signer@example.net",
+        IP,
+    ]
+    hidden = ["Unconfirmed Person", "Rejected Person", "Withdrawn Person", "Awaiting Approval"]
+    for label, response in pages.items():
+        body = response.content.decode()
+        for secret in [*secrets, "a" * 64]:
+            assert secret not in body, (label, secret)
+        for name in hidden:
+            assert name not in body, (label, name)
+        assert "@example.net" not in body, label
+    assert "Visible Person" in pages["letters:detail"].content.decode()
+
+
+def test_no_log_line_holds_an_email_or_ip(client, letter, on_commit, mailoutbox, caplog):
+    caplog.set_level(logging.DEBUG)
+    with on_commit():
+        client.post(sign_url(letter), sign_data(email="Secret.Person@example.net"), REMOTE_ADDR=IP)
+    with on_commit():
+        client.post(sign_url(letter), sign_data(email="secret.person@example.net"), REMOTE_ADDR=IP)
+    for mail in mailoutbox:
+        path = mail.body.split("/s/confirm/")[1].split()[0]
+        client.get(f"/s/confirm/{path}")
+    client.get("/s/confirm/forged/")
+
+    text = "\n".join(r.getMessage() for r in caplog.records).lower()
+    assert "secret.person" not in text
+    assert IP not in text
+    assert "New signature" in caplog.text
