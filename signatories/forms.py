@@ -21,7 +21,7 @@ class CleanTextField(forms.CharField):
 
 class SignForm(forms.Form):
     name = CleanTextField(
-        label="Your name",
+        label="Your name (or your organisation’s)",
         max_length=Signatory._meta.get_field("name").max_length,
         widget=forms.TextInput(attrs={"autocomplete": "name", "dir": "auto"}),
     )
@@ -42,7 +42,7 @@ class SignForm(forms.Form):
         label="I am signing",
         choices=[
             (Signatory.Kind.INDIVIDUAL, "as an individual"),
-            (Signatory.Kind.ORGANISATION, "on behalf of an organisation (give its name above)"),
+            (Signatory.Kind.ORGANISATION, "on behalf of an organisation"),
         ],
         initial=Signatory.Kind.INDIVIDUAL,
         widget=forms.RadioSelect,
