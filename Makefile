@@ -33,10 +33,13 @@ system-packages:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
+run: export DEBUG = 1
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: install
-	DEBUG=1 $(PY) manage.py migrate --no-input
-	DEBUG=1 $(PY) manage.py load_demo
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py setup_roles
+	$(PY) manage.py load_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(PY) -m pytest -n 2 --create-db
@@ -49,6 +52,7 @@ lint: install
 check-deploy: install
 	DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	ALLOWED_HOSTS=letters.example.org SITE_URL=https://letters.example.org \
+	EMAIL_URL='smtp://mail.example.org:587?tls=1' \
 	SECURE_SSL_REDIRECT=1 SECURE_HSTS_SECONDS=31536000 SECURE_HSTS_INCLUDE_SUBDOMAINS=1 \
 	SECURE_HSTS_PRELOAD=1 SESSION_COOKIE_SECURE=1 CSRF_COOKIE_SECURE=1 \
 	$(PY) manage.py check --deploy --fail-level WARNING

@@ -48,7 +48,7 @@ def mailer_from_url(url):
     """
     parts = urlsplit(url)
     backends = {
-        "console": "django.core.mail.backends.console.EmailBackend",
+        "console": "config.mail.ReadableConsoleBackend",
         "locmem": "django.core.mail.backends.locmem.EmailBackend",
         "smtp": "django.core.mail.backends.smtp.EmailBackend",
         "smtps": "django.core.mail.backends.smtp.EmailBackend",
@@ -215,8 +215,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
-        # Django logs 4xx request lines with the path; ours carry no e-mail,
-        # but keep the noise down.
+        # Replaces Django's own "django" console handler, which would print
+        # every line a second time through the root handler.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # 4xx lines name the path, and a path can hold a confirmation token.
         "django.request": {"level": "ERROR"},
+        "django.server": {"level": "INFO"},
     },
 }

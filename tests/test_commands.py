@@ -69,3 +69,12 @@ def test_load_demo_is_idempotent():
 def test_load_demo_without_login():
     load_demo("--no-login")
     assert not get_user_model().objects.exists()
+
+
+def test_check_deploy_refuses_console_mail(settings):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.MAILERS = {"default": {"BACKEND": "config.mail.ReadableConsoleBackend"}}
+    with pytest.raises(SystemCheckError, match=r"signatories\.E001"):
+        call_command("check", "--deploy", "--tag", "mail")
