@@ -1,19 +1,19 @@
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from campaign.ics import event_to_ics
 from campaign.models import Campaign, Event
 from letters.models import Letter
 
 
-@require_GET
+@require_safe
 def home(request):
     letters = Letter.objects.public().select_related("campaign")
     return render(request, "campaign/home.html", {"letters": letters})
 
 
-@require_GET
+@require_safe
 def campaign_detail(request, slug):
     campaign = get_object_or_404(Campaign, slug=slug)
     return render(
@@ -29,7 +29,7 @@ def campaign_detail(request, slug):
     )
 
 
-@require_GET
+@require_safe
 def event_ics(request, slug, pk):
     event = get_object_or_404(Event.objects.select_related("campaign"), campaign__slug=slug, pk=pk)
     body = event_to_ics(

@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from letters.selectors import letter_get_public, letter_published_page
 from signatories.forms import SignForm
@@ -29,7 +29,7 @@ def _render_letter(request, letter, form, status=200):
     )
 
 
-@require_GET
+@require_safe
 def letter_detail(request, slug):
     letter = letter_get_public(slug=slug)
     form = (
@@ -38,10 +38,10 @@ def letter_detail(request, slug):
     return _render_letter(request, letter, form)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def letter_sign(request, slug):
     letter = letter_get_public(slug=slug)
-    if request.method == "GET":
+    if request.method != "POST":
         return redirect(letter)
     form = SignForm(request.POST, action=reverse("letters:sign", kwargs={"slug": slug}))
     if not letter.is_open:
@@ -53,13 +53,13 @@ def letter_sign(request, slug):
     except LetterNotOpen:
         return _render_letter(request, letter, None, status=409)
     except ValidationError as error:
-        form.add_error(None, error)
+        form.add_error(None, error.messages)
         return _render_letter(request, letter, form, status=400)
     # The same redirect whether the address is new or has signed before.
     return redirect("letters:thanks", slug=letter.slug)
 
 
-@require_GET
+@require_safe
 def letter_thanks(request, slug):
     letter = letter_get_public(slug=slug)
     return render(request, "letters/thanks.html", {"letter": letter, "campaign": letter.campaign})

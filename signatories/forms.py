@@ -3,24 +3,34 @@ from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 
 from signatories.models import Signatory
-from signatories.names import clean_text, has_control_characters
+from signatories.names import clean_text, has_control_characters, has_letter_or_digit
 
 
 class CleanTextField(forms.CharField):
     """Text as people type it, normalised; control characters refused with a message."""
 
     def to_python(self, value):
-        value = super().to_python(value)
+        # Bidi marks are dropped first: text copied from right-to-left apps carries them.
+        value = clean_text(super().to_python(value))
         if has_control_characters(value):
             raise forms.ValidationError(
                 "Please remove the invisible control characters from this field.",
                 code="control_characters",
             )
-        return clean_text(value)
+        return value
+
+
+class NameField(CleanTextField):
+    def validate(self, value):
+        super().validate(value)
+        if value and not has_letter_or_digit(value):
+            raise forms.ValidationError(
+                "Please enter a name with at least one letter.", code="no_letters"
+            )
 
 
 class SignForm(forms.Form):
-    name = CleanTextField(
+    name = NameField(
         label="Your name (or your organisation’s)",
         max_length=Signatory._meta.get_field("name").max_length,
         widget=forms.TextInput(attrs={"autocomplete": "name", "dir": "auto"}),

@@ -6,6 +6,7 @@ Lavery. `derive_sort_name` reproduces that from the name alone; organisers can
 override the result in the admin.
 """
 
+import contextlib
 import re
 import unicodedata
 
@@ -114,8 +115,23 @@ def clean_text(value):
     return _SPACES.sub(" ", value).strip()
 
 
+# Joiners are needed inside words in Persian and Indic scripts; every other
+# invisible format character could make a blank-looking name.
+_ALLOWED_FORMAT = {"\u200c", "\u200d"}
+
+
 def has_control_characters(value):
-    return any(unicodedata.category(ch) in {"Cc", "Cs", "Co", "Cn"} for ch in value)
+    """Control, invisible-format, unassigned or replacement characters (undecodable input)."""
+    return any(
+        ch == "\ufffd"
+        or unicodedata.category(ch) in {"Cc", "Cs", "Co", "Cn"}
+        or (unicodedata.category(ch) == "Cf" and ch not in _ALLOWED_FORMAT)
+        for ch in value
+    )
+
+
+def has_letter_or_digit(value):
+    return any(ch.isalnum() for ch in value)
 
 
 def _bare(token):
@@ -125,7 +141,7 @@ def _bare(token):
 def derive_sort_name(name, *, is_organisation=False):
     """'Surname, Given names' for people; organisations sort as written."""
     name = clean_text(name)
-    if is_organisation:
+    if is_organisation or not has_letter_or_digit(name):
         return name
     tokens = name.split(" ")
     while len(tokens) > 1 and _bare(tokens[0]) in TITLES:
@@ -134,7 +150,7 @@ def derive_sort_name(name, *, is_organisation=False):
         tokens.pop()
     tokens[-1] = tokens[-1].rstrip(",")
     if len(tokens) == 1:
-        return tokens[0]
+        return tokens[0] or name
     start = len(tokens) - 1
     while start > 1 and tokens[start - 1] in PARTICLES:
         start -= 1
@@ -143,7 +159,7 @@ def derive_sort_name(name, *, is_organisation=False):
     return f"{surname}, {given}"
 
 
-# The collation: each character becomes four decimal digits of weight. A string
+# The collation: each character becomes five decimal digits of weight. A string
 # of digits orders the same under every database collation (SQLite's BINARY,
 # PostgreSQL's "C", en_US or ICU), so the letter page, the PDF and a paginated
 # keyset all agree, whichever locale the production database was created with.
@@ -156,6 +172,8 @@ _WEIGHTS.update({ch: 100 + i for i, ch in enumerate(_LATIN)})
 _WEIGHTS.update({ch: 200 + i for i, ch in enumerate(_CYRILLIC)})
 _EXTRA_LATIN = {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ł": "l", "ı": "i", "þ": "th"}
 _MAX_KEY_CHARS = 60
+_WIDTH = 5
+KEY_LENGTH = _MAX_KEY_CHARS * _WIDTH
 
 
 def _fold(text):
@@ -181,7 +199,24 @@ def sort_key(sort_name):
         if ch in _WEIGHTS:
             weights.append(_WEIGHTS[ch])
         elif ch.isalnum():
-            # Other scripts after Latin and Cyrillic, in code point order.
-            weights.append(1000 + ord(ch) % 9000)
+            # Other scripts after Latin and Cyrillic, in code point order;
+            # the rare letters beyond the Basic Multilingual Plane share the last weight.
+            weights.append(min(10000 + ord(ch), 99999))
         # Punctuation (hyphens, apostrophes, dots) is ignored.
-    return "".join(f"{w:04d}" for w in weights)
+    return "".join(f"{w:0{_WIDTH}d}" for w in weights)
+
+
+def normalise_email(email):
+    """One spelling per address: trimmed, lower case, the domain as DNS spells it (IDNA).
+
+    So "Ivan@Почта.РФ" and "ivan@xn--80a1acny.xn--p1ai" are the same signer,
+    and Python and the database (SQLite folds ASCII only) fold the same text.
+    """
+    email = email.strip().lower()
+    local, at, domain = email.rpartition("@")
+    if not at:
+        return email
+    # On a malformed domain the form's validator has the last word.
+    with contextlib.suppress(UnicodeError):
+        domain = domain.encode("idna").decode("ascii")
+    return f"{local}@{domain}"

@@ -5,6 +5,7 @@ it should hold no personal data.
 """
 
 import logging
+import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -15,6 +16,10 @@ from django.urls import reverse
 from signatories import tokens
 
 logger = logging.getLogger(__name__)
+
+
+class MailNotSent(Exception):
+    """A mail that failed, described without the address it was for."""
 
 
 def _absolute(path):
@@ -54,7 +59,14 @@ def _send(signatory, template):
     contact = signatory.letter.campaign.contact_email
     if contact:
         message.reply_to = [contact]
-    message.send()
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as error:
+        # SMTP errors carry the recipient's address in their text, and the task
+        # runner logs and stores the traceback: replace it with one that holds none.
+        code = getattr(error, "smtp_code", None) or type(error).__name__
+        logger.warning("Could not send %s mail for signatory %s (%s)", template, signatory.pk, code)
+        raise MailNotSent(f"{template} mail for signatory {signatory.pk}: {code}") from None
     logger.info("Sent %s mail for signatory %s", template, signatory.pk)
 
 

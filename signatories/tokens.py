@@ -32,9 +32,9 @@ def _max_age(purpose):
     return timedelta(days=days)
 
 
-def _fingerprint(email):
+def _fingerprint(email, secret=None):
     return salted_hmac(
-        "signatories.token.email", email.strip().lower(), algorithm="sha256"
+        "signatories.token.email", email.strip().lower(), secret=secret, algorithm="sha256"
     ).hexdigest()[:16]
 
 
@@ -59,6 +59,12 @@ def read_token(token, purpose):
 
 
 def matches(signatory, fingerprint):
-    return bool(signatory.email) and constant_time_compare(
-        _fingerprint(signatory.email), fingerprint
+    """Does the link belong to this address? Old keys count too, as for the signature itself,
+    so rotating SECRET_KEY (with the old one in SECRET_KEY_FALLBACKS) keeps links working."""
+    if not signatory.email:
+        return False
+    secrets = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return any(
+        constant_time_compare(_fingerprint(signatory.email, secret), fingerprint)
+        for secret in secrets
     )

@@ -35,7 +35,7 @@ def _link_problem(request, error, *, action):
     )
 
 
-@require_GET
+@require_GET  # not HEAD: link checkers and mail scanners probe with HEAD, and this changes state
 def confirm(request, token):
     try:
         signatory = signatory_confirm(token=token)
@@ -52,10 +52,10 @@ def confirm(request, token):
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def withdraw(request, token):
     """GET asks, POST withdraws: mail scanners that follow links must not withdraw anyone."""
-    if request.method == "GET":
+    if request.method in {"GET", "HEAD"}:
         try:
             signatory = signatory_get_by_token(token=token, purpose=tokens.WITHDRAW)
         except tokens.TokenInvalid as error:
