@@ -1,6 +1,72 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils.html import format_html, format_html_join
 
-from signatories.models import Signatory
+from signatories.models import ModerationAction, Signatory
+from signatories.services import signatories_decide, signatory_admin_save
+
+CONTACT_PERMISSION = "signatories.view_contact_details"
+
+
+def can_see_contacts(request):
+    return request.user.has_perm(CONTACT_PERMISSION)
+
+
+class ModerationQueueFilter(admin.SimpleListFilter):
+    """Opens on the work to do: confirmed signatures nobody has decided on yet."""
+
+    title = "moderation"
+    parameter_name = "queue"
+    DEFAULT = "awaiting"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("awaiting", "Awaiting a decision"),
+            ("approved", "Approved"),
+            ("rejected", "Rejected"),
+            ("unconfirmed", "Not confirmed yet"),
+            ("withdrawn", "Withdrawn"),
+            ("all", "All"),
+        ]
+
+    def value(self):
+        return super().value() or self.DEFAULT
+
+    def choices(self, changelist):
+        # No separate "All" entry on top: "All" is one of the lookups, and the
+        # default is the queue, not everything.
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        live = queryset.confirmed().not_withdrawn()
+        return {
+            "awaiting": live.filter(status=Signatory.Status.PENDING),
+            "approved": live.filter(status=Signatory.Status.APPROVED),
+            "rejected": live.filter(status=Signatory.Status.REJECTED),
+            "unconfirmed": queryset.filter(confirmed_at__isnull=True, withdrawn_at__isnull=True),
+            "withdrawn": queryset.filter(withdrawn_at__isnull=False),
+            "all": queryset,
+        }.get(self.value(), queryset.none())
+
+
+class ConfirmedFilter(admin.SimpleListFilter):
+    title = "confirmed by e-mail"
+    parameter_name = "confirmed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(confirmed_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(confirmed_at__isnull=True)
+        return queryset
 
 
 @admin.register(Signatory)
@@ -9,15 +75,157 @@ class SignatoryAdmin(admin.ModelAdmin):
         "name",
         "affiliation",
         "kind",
-        "letter",
+        "sort_name",
         "source",
         "status",
+        "confirmed",
+        "created_at",
+        "letter",
+    ]
+    list_display_links = ["name"]
+    list_editable = ["kind", "sort_name"]
+    list_filter = [
+        ModerationQueueFilter,
+        "letter",
+        "status",
+        "kind",
+        "source",
+        ConfirmedFilter,
+    ]
+    list_select_related = ["letter"]
+    list_per_page = 100
+    # A full COUNT(*) of 100,000 rows on every page is the slow part of a big
+    # changelist; the filtered count is enough to page.
+    show_full_result_count = False
+    search_fields = ["name", "affiliation"]
+    actions = ["approve", "reject", "restore"]
+    readonly_fields = [
+        "source",
+        "sort_key",
         "confirmed_at",
         "withdrawn_at",
+        "ip_hash",
         "created_at",
+        "history",
     ]
-    list_filter = ["status", "kind", "source", "letter"]
-    list_select_related = ["letter"]
-    search_fields = ["name", "affiliation", "email"]
-    readonly_fields = ["sort_key", "ip_hash", "created_at"]
-    show_full_result_count = False
+    fieldsets = [
+        (None, {"fields": ["letter", "kind", "name", "affiliation", "sort_name", "email"]}),
+        ("Status", {"fields": ["status", "source", "paper_sheet", "confirmed_at", "withdrawn_at"]}),
+        ("Privacy", {"fields": ["consents_to_updates", "ip_hash"]}),
+        ("Record", {"fields": ["sort_key", "created_at", "history"]}),
+    ]
+
+    # Contact details: only for holders of the contact permission.
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        if can_see_contacts(request):
+            columns.insert(2, "email")
+        return columns
+
+    def get_search_fields(self, request):
+        fields = list(super().get_search_fields(request))
+        if can_see_contacts(request):
+            fields.append("email")
+        return fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if can_see_contacts(request):
+            return fieldsets
+        return [
+            (title, {**opts, "fields": [f for f in opts["fields"] if f != "email"]})
+            for title, opts in fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            # Names typed by organisers stay editable; who signed on the web does not change.
+            fields.append("letter")
+        return fields
+
+    def get_changeform_initial_data(self, request):
+        return {**super().get_changeform_initial_data(request), "status": Signatory.Status.APPROVED}
+
+    def save_model(self, request, obj, form, change):
+        signatory_admin_save(signatory=obj, changed_fields=form.changed_data, created=not change)
+
+    @admin.display(description="confirmed", boolean=True, ordering="confirmed_at")
+    def confirmed(self, obj):
+        return obj.confirmed_at is not None
+
+    @admin.display(description="moderation history")
+    def history(self, obj):
+        entries = obj.moderation_entries.select_related("action__moderator").order_by(
+            "-action__decided_at"
+        )
+        if not entries:
+            return "No decisions yet."
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li>{} by {} on {} (was {})</li>",
+                (
+                    (
+                        e.action.get_decision_display(),
+                        e.action.moderator,
+                        e.action.decided_at.strftime("%d %b %Y %H:%M"),
+                        e.get_from_status_display().lower(),
+                    )
+                    for e in entries
+                ),
+            ),
+        )
+
+    def _decide(self, request, queryset, decision):
+        action = signatories_decide(queryset=queryset, decision=decision, moderator=request.user)
+        plural = "s" * (action.count != 1)
+        self.message_user(
+            request,
+            f"{action.get_decision_display()}: {action.count} signature{plural}.",
+            messages.SUCCESS if action.count else messages.WARNING,
+        )
+
+    @admin.action(description="Approve selected signatures", permissions=["change"])
+    def approve(self, request, queryset):
+        self._decide(request, queryset, ModerationAction.Decision.APPROVE)
+
+    @admin.action(description="Reject selected signatures", permissions=["change"])
+    def reject(self, request, queryset):
+        self._decide(request, queryset, ModerationAction.Decision.REJECT)
+
+    @admin.action(description="Restore selected signatures to the queue", permissions=["change"])
+    def restore(self, request, queryset):
+        self._decide(request, queryset, ModerationAction.Decision.RESTORE)
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(admin.ModelAdmin):
+    list_display = ["decided_at", "decision", "count", "moderator"]
+    list_filter = ["decision", "moderator"]
+    list_select_related = ["moderator"]
+    date_hierarchy = "decided_at"
+    fields = ["decided_at", "decision", "moderator", "count", "letters"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="signatures per letter")
+    def letters(self, obj):
+        rows = (
+            obj.entries.values("signatory__letter__title")
+            .annotate(n=Count("pk"))
+            .order_by("signatory__letter__title")
+        )
+        return format_html_join(
+            ", ", "{} ({})", ((r["signatory__letter__title"], r["n"]) for r in rows)
+        )

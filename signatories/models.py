@@ -1,16 +1,19 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from letters.models import Letter
-from signatories.names import derive_sort_name, sort_key
+from signatories.names import KEY_LENGTH, derive_sort_name, normalise_email, sort_key
 
 
 class SignatoryQuerySet(models.QuerySet):
     def with_email(self, email):
-        """Case-insensitive match that the expression index behind the unique constraint serves."""
-        return self.alias(email_lower=Lower("email")).filter(email_lower=email.strip().lower())
+        """Case-insensitive match, folded by the database exactly as the unique constraint folds."""
+        return self.alias(email_lower=Lower("email")).filter(
+            email_lower=Lower(Value(normalise_email(email)))
+        )
 
     def confirmed(self):
         return self.filter(confirmed_at__isnull=False)
@@ -78,14 +81,21 @@ class Signatory(models.Model):
         help_text="Private: never published. Optional only for signatures entered by organisers.",
     )
     sort_name = models.CharField(
-        max_length=200, help_text='How the name sorts, e.g. "la Falce, Maria".'
+        max_length=200,
+        blank=True,
+        help_text='How the name sorts, e.g. "la Falce, Maria". Blank: derived from the name.',
     )
-    sort_key = models.CharField(max_length=240, editable=False)
+    sort_key = models.CharField(max_length=KEY_LENGTH, editable=False)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.WEB)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     consents_to_updates = models.BooleanField("consents to campaign updates", default=False)
+    paper_sheet = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="The ID printed on the paper sign-up sheet this name came from.",
+    )
     ip_hash = models.CharField(
         max_length=64, blank=True, editable=False, help_text="Keyed hash; the raw IP is never kept."
     )
@@ -96,18 +106,32 @@ class Signatory(models.Model):
     class Meta:
         verbose_name_plural = "signatories"
         ordering = ["-created_at"]
+        permissions = [
+            ("view_contact_details", "Can see and export signatories' e-mail addresses"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),
                 "letter",
                 condition=~Q(email=""),
                 name="one_signature_per_email_per_letter",
+                violation_error_message="This e-mail address has already signed this letter.",
             ),
             models.CheckConstraint(
                 condition=~Q(email="") | ~Q(source=SignatorySource.WEB),
                 name="web_signature_has_email",
+                violation_error_message="A signature from the web form needs an e-mail address.",
             ),
-            models.CheckConstraint(condition=~Q(name=""), name="signatory_name_not_blank"),
+            models.CheckConstraint(
+                condition=~Q(name=""),
+                name="signatory_name_not_blank",
+                violation_error_message="A signature needs a name.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(sort_key=""),
+                name="signatory_sorts_somewhere",
+                violation_error_message="A name needs at least one letter or digit.",
+            ),
             models.CheckConstraint(
                 condition=Q(kind__in=SignatoryKind.values), name="signatory_kind_valid"
             ),
@@ -140,3 +164,47 @@ class Signatory(models.Model):
             sort_name = derive_sort_name(self.name, is_organisation=self.is_organisation)
         self.sort_name = sort_name[:200]
         self.sort_key = sort_key(self.sort_name)
+
+
+class ModerationAction(models.Model):
+    """One decision by one moderator on one or many signatures: the audit trail."""
+
+    class Decision(models.TextChoices):
+        APPROVE = "approve", "Approved"
+        REJECT = "reject", "Rejected"
+        RESTORE = "restore", "Restored to the queue"
+
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="moderation_actions"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-decided_at"]
+
+    def __str__(self):
+        when = f"{self.decided_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_decision_display()}: {self.count} by {self.moderator} at {when}"
+
+
+class ModerationEntry(models.Model):
+    """Which signature a decision touched and what its status was before."""
+
+    action = models.ForeignKey(ModerationAction, on_delete=models.CASCADE, related_name="entries")
+    signatory = models.ForeignKey(
+        Signatory, on_delete=models.CASCADE, related_name="moderation_entries"
+    )
+    from_status = models.CharField(max_length=20, choices=SignatoryStatus.choices)
+
+    class Meta:
+        verbose_name_plural = "moderation entries"
+        constraints = [
+            models.UniqueConstraint(
+                "action", "signatory", name="one_entry_per_signatory_per_action"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.action.get_decision_display()} #{self.signatory_id}"

@@ -2,13 +2,14 @@ import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.db.models import Value
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from signatories import tokens
-from signatories.models import Signatory
-from signatories.names import clean_text
+from signatories.models import ModerationAction, ModerationEntry, Signatory
+from signatories.names import clean_text, normalise_email
 from signatories.tasks import send_already_signed_email, send_confirmation_email
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ class AlreadyDone(Exception):
 @dataclass(frozen=True)
 class SignResult:
     signatory: Signatory
-    created: bool
+    created: bool  # True when the name is newly counted on the letter
 
 
 def hash_ip(ip_address):
@@ -69,7 +70,7 @@ def signatory_sign(
         kind=kind,
         name=clean_text(name),
         affiliation=clean_text(affiliation),
-        email=email.strip(),
+        email=normalise_email(email),
         source=Signatory.Source.WEB,
         consents_to_updates=consents_to_updates,
         ip_hash=hash_ip(ip_address),
@@ -79,19 +80,30 @@ def signatory_sign(
     signatory.full_clean(validate_unique=False, validate_constraints=False)
 
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                signatory.save(force_insert=True)
-        except IntegrityError:
-            existing = Signatory.objects.filter(letter=letter).with_email(signatory.email).first()
-            if existing is None:
-                raise
-            transaction.on_commit(lambda: send_already_signed_email.enqueue(existing.pk))
-            logger.info("Repeat signature on letter %s for signatory %s", letter.pk, existing.pk)
-            return SignResult(signatory=existing, created=False)
-        transaction.on_commit(lambda: send_confirmation_email.enqueue(signatory.pk))
-    logger.info("New signature %s on letter %s", signatory.pk, letter.pk)
-    return SignResult(signatory=signatory, created=True)
+        stored, created = _insert_once(signatory)
+        task = send_confirmation_email if created else send_already_signed_email
+        transaction.on_commit(lambda: task.enqueue(stored.pk))
+    if created:
+        logger.info("New signature %s on letter %s", stored.pk, letter.pk)
+    else:
+        logger.info("Repeat signature on letter %s for signatory %s", letter.pk, stored.pk)
+    return SignResult(signatory=stored, created=created)
+
+
+def _insert_once(signatory):
+    """Insert unless the address already signed; return (the row, whether it is ours).
+
+    INSERT ... ON CONFLICT DO NOTHING rather than catching IntegrityError: a
+    unique violation makes PostgreSQL write the conflicting key, the e-mail
+    address, into its server log. Concurrent signers with one address wait on
+    each other inside the database and all read back the one row.
+    """
+    Signatory.objects.bulk_create([signatory], ignore_conflicts=True)
+    stored = Signatory.objects.filter(letter=signatory.letter).with_email(signatory.email).first()
+    if stored is None:
+        raise ValidationError("This signature could not be saved.", code="not_saved")
+    created = (stored.created_at, stored.name) == (signatory.created_at, signatory.name)
+    return stored, created
 
 
 def signatory_get_by_token(*, token, purpose, for_update=False):
@@ -143,42 +155,112 @@ def signatory_add_approved(
     kind=Signatory.Kind.INDIVIDUAL,
     source=Signatory.Source.ORGANISER,
     sort_name=None,
+    paper_sheet="",
 ):
     """Add a signature an organiser vouches for (paper form, a name given in person).
 
-    It is approved and counted at once. An address already on the letter
-    returns the existing row untouched, so entering the same sheet twice adds
-    nothing.
+    It is approved and counted at once. Entering the same sheet twice adds
+    nothing: an address already on the letter is not added again, and without
+    an address the same name and affiliation (in any case) is taken for the
+    same person; the summary reports it as skipped, and the admin's add form
+    can still add a true namesake. An address that signed online but never
+    confirmed is confirmed by the paper form the organiser vouches for.
     """
     signatory = Signatory(
         letter=letter,
         kind=kind,
         name=clean_text(name),
         affiliation=clean_text(affiliation),
-        email=email.strip(),
+        email=normalise_email(email) if email.strip() else "",
         source=source,
+        paper_sheet=paper_sheet.strip(),
         status=Signatory.Status.APPROVED,
         confirmed_at=timezone.now(),
     )
     signatory.set_sort_name(sort_name)
     signatory.full_clean(validate_unique=False, validate_constraints=False)
-    if signatory.email:
-        same = Signatory.objects.filter(letter=letter).with_email(signatory.email)
-    else:
-        same = Signatory.objects.filter(
-            letter=letter, email="", name=signatory.name, affiliation=signatory.affiliation
-        )
     with transaction.atomic():
-        existing = same.first()
+        if signatory.email:
+            stored, created = _insert_once(signatory)
+            if not created and stored.confirmed_at is None and stored.withdrawn_at is None:
+                stored.confirmed_at = signatory.confirmed_at
+                stored.status = Signatory.Status.APPROVED
+                stored.save(update_fields=["confirmed_at", "status"])
+                created = True
+            return SignResult(signatory=stored, created=created)
+        existing = Signatory.objects.filter(
+            letter=letter,
+            email="",
+            name__iexact=signatory.name,
+            affiliation__iexact=signatory.affiliation,
+        ).first()
         if existing is not None:
             return SignResult(signatory=existing, created=False)
-        try:
-            with transaction.atomic():
-                signatory.save(force_insert=True)
-        except IntegrityError:
-            # Someone entered the same address a moment ago.
-            existing = same.first()
-            if existing is None:
-                raise
-            return SignResult(signatory=existing, created=False)
+        signatory.save(force_insert=True)
     return SignResult(signatory=signatory, created=True)
+
+
+Decision = ModerationAction.Decision
+Status = Signatory.Status
+
+# Which statuses each decision applies to, and what it makes them.
+DECISIONS = {
+    Decision.APPROVE: ({Status.PENDING, Status.REJECTED}, Status.APPROVED),
+    Decision.REJECT: ({Status.PENDING, Status.APPROVED}, Status.REJECTED),
+    Decision.RESTORE: ({Status.APPROVED, Status.REJECTED}, Status.PENDING),
+}
+
+
+def signatories_decide(*, queryset, decision, moderator):
+    """Approve, reject or restore many signatures at once, with an audit entry for each.
+
+    Two statements whatever the number of rows: an INSERT ... SELECT writes the
+    audit entries (with each row's status before), then one UPDATE changes
+    exactly the rows that were audited. No Python loop over rows.
+    """
+    decision = Decision(decision)
+    from_statuses, to_status = DECISIONS[decision]
+    with transaction.atomic():
+        action = ModerationAction.objects.create(decision=decision, moderator=moderator)
+        source = (
+            Signatory.objects.filter(
+                pk__in=queryset.order_by().values("pk"), status__in=from_statuses
+            )
+            .annotate(action_id=Value(action.pk))
+            .order_by()
+            .values_list("pk", "status", "action_id")
+        )
+        select_sql, params = source.query.sql_with_params()
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {quote(ModerationEntry._meta.db_table)} "
+                f"({quote('signatory_id')}, {quote('from_status')}, {quote('action_id')}) "
+                f"{select_sql}",
+                params,
+            )
+        count = Signatory.objects.filter(moderation_entries__action=action).update(status=to_status)
+        action.count = count
+        action.save(update_fields=["count"])
+    logger.info("%s: %s signatures by user %s", decision.label, count, moderator.pk)
+    return action
+
+
+def signatory_admin_save(*, signatory, changed_fields, created):
+    """Save an organiser's edit from the admin form or changelist.
+
+    A new entry is an organiser's: approved, counted at once. An edited sort
+    name is kept (a blank one is derived again); an edited name or kind
+    re-derives the sort name unless the organiser set one in the same edit.
+    """
+    if created:
+        signatory.source = Signatory.Source.ORGANISER
+        signatory.confirmed_at = timezone.now()
+    signatory.name = clean_text(signatory.name)
+    signatory.affiliation = clean_text(signatory.affiliation)
+    if "sort_name" in changed_fields:
+        signatory.set_sort_name(clean_text(signatory.sort_name))
+    elif created or {"name", "kind"} & set(changed_fields):
+        signatory.set_sort_name()
+    signatory.save()
+    return signatory

@@ -33,3 +33,34 @@ def campaign_with_everything(db):
 def on_commit(django_capture_on_commit_callbacks):
     """Run on_commit callbacks (the mail tasks) as a real commit would."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def roles(db):
+    from signatories.roles import roles_setup
+
+    return roles_setup()
+
+
+def _staff_in(group_name):
+    def make(roles, django_user_model, client):
+        user = django_user_model.objects.create_user(
+            username=group_name.lower(), password="not-used", is_staff=True
+        )
+        user.groups.add(roles[group_name])
+        client.force_login(user)
+        client.user = user
+        return client
+
+    return make
+
+
+@pytest.fixture
+def moderator_client(roles, django_user_model, client):
+    """Logged in as a moderator: decides on signatures, never sees an e-mail."""
+    return _staff_in("Moderators")(roles, django_user_model, client)
+
+
+@pytest.fixture
+def organiser_client(roles, django_user_model, client):
+    return _staff_in("Organisers")(roles, django_user_model, client)

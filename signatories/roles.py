@@ -1,0 +1,66 @@
+"""The two organiser roles, as Django groups.
+
+Moderators decide on signatures but never see an e-mail address; organisers
+run campaigns and letters, type in paper forms and may see and export contact
+details (the `view_contact_details` permission).
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+MODERATORS = "Moderators"
+ORGANISERS = "Organisers"
+
+MODERATOR_PERMISSIONS = [
+    "campaign.view_campaign",
+    "campaign.view_event",
+    "letters.view_letter",
+    "signatories.view_signatory",
+    "signatories.change_signatory",
+    "signatories.view_moderationaction",
+]
+ORGANISER_PERMISSIONS = [
+    *MODERATOR_PERMISSIONS,
+    *(
+        f"{app}.{action}_{model}"
+        for app, model in [
+            ("campaign", "campaign"),
+            ("campaign", "demand"),
+            ("campaign", "event"),
+            ("campaign", "resource"),
+            ("letters", "letter"),
+        ]
+        for action in ("add", "change", "view", "delete")
+    ),
+    "letters.view_letterstatuschange",
+    "signatories.add_signatory",
+    "signatories.delete_signatory",
+    "signatories.view_contact_details",
+]
+
+
+def _permissions(names):
+    wanted = {tuple(name.split(".")) for name in names}
+    found = Permission.objects.filter(
+        content_type__app_label__in={app for app, _ in wanted},
+        codename__in={codename for _, codename in wanted},
+    ).select_related("content_type")
+    perms = [p for p in found if (p.content_type.app_label, p.codename) in wanted]
+    missing = wanted - {(p.content_type.app_label, p.codename) for p in perms}
+    if missing:
+        raise LookupError(f"Permissions not found (run migrate first): {sorted(missing)}")
+    return perms
+
+
+@transaction.atomic
+def roles_setup():
+    """Create or update both groups; running it again changes nothing."""
+    groups = {}
+    for name, permissions in [
+        (MODERATORS, MODERATOR_PERMISSIONS),
+        (ORGANISERS, ORGANISER_PERMISSIONS),
+    ]:
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(_permissions(permissions))
+        groups[name] = group
+    return groups

@@ -1,0 +1,289 @@
+"""The moderation queue, bulk decisions with an audit trail, contacts behind a permission."""
+
+import pytest
+from django.urls import reverse
+
+from signatories.models import ModerationAction, ModerationEntry, Signatory
+from tests.factories import LetterFactory, SignatoryFactory
+
+pytestmark = pytest.mark.django_db
+CHANGELIST = reverse("admin:signatories_signatory_changelist")
+
+
+def names(response):
+    return sorted(o.name for o in response.context["cl"].result_list)
+
+
+@pytest.fixture
+def queue(letter):
+    return {
+        "awaiting": SignatoryFactory(letter=letter, name="Awaiting One", status="pending"),
+        "approved": SignatoryFactory(letter=letter, name="Approved One"),
+        "rejected": SignatoryFactory(letter=letter, name="Rejected One", status="rejected"),
+        "unconfirmed": SignatoryFactory(
+            letter=letter, name="Unconfirmed One", status="pending", confirmed_at=None
+        ),
+        "withdrawn": SignatoryFactory(
+            letter=letter, name="Withdrawn One", status="pending", withdrawn_at="2026-01-01T00:00Z"
+        ),
+    }
+
+
+def test_the_changelist_opens_on_confirmed_signatures_awaiting_a_decision(admin_client, queue):
+    response = admin_client.get(CHANGELIST)
+    assert response.status_code == 200
+    assert names(response) == ["Awaiting One"]
+    assert "Awaiting a decision" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("queue_filter", "expected"),
+    [
+        ("approved", ["Approved One"]),
+        ("rejected", ["Rejected One"]),
+        ("unconfirmed", ["Unconfirmed One"]),
+        ("withdrawn", ["Withdrawn One"]),
+        (
+            "all",
+            ["Approved One", "Awaiting One", "Rejected One", "Unconfirmed One", "Withdrawn One"],
+        ),
+    ],
+)
+def test_queue_filter_choices(admin_client, queue, queue_filter, expected):
+    assert names(admin_client.get(CHANGELIST, {"queue": queue_filter})) == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"kind__exact": "organisation"}, ["Zebra Branch"]),
+        ({"source__exact": "paper"}, ["Zebra Branch"]),
+        ({"confirmed": "no"}, ["Unconfirmed One"]),
+        ({"status__exact": "rejected"}, ["Rejected One"]),
+    ],
+)
+def test_other_filters(admin_client, queue, letter, params, expected):
+    SignatoryFactory(letter=letter, name="Zebra Branch", kind="organisation", source="paper")
+    other = LetterFactory()
+    SignatoryFactory(letter=other, name="Elsewhere")
+    assert names(admin_client.get(CHANGELIST, {"queue": "all", **params})) == expected
+    by_letter = admin_client.get(CHANGELIST, {"queue": "all", "letter__id__exact": other.pk})
+    assert names(by_letter) == ["Elsewhere"]
+
+
+def act(client, action, signatories, **filters):
+    return client.post(
+        CHANGELIST + ("?" + "&".join(f"{k}={v}" for k, v in filters.items()) if filters else ""),
+        {"action": action, "_selected_action": [s.pk for s in signatories]},
+        follow=True,
+    )
+
+
+def test_approve_reject_restore_write_audit_records(moderator_client, queue, letter):
+    awaiting, rejected = queue["awaiting"], queue["rejected"]
+
+    response = act(moderator_client, "approve", [awaiting, rejected], queue="all")
+
+    assert "Approved: 2 signatures." in response.content.decode()
+    assert Signatory.objects.get(pk=awaiting.pk).status == "approved"
+    action = ModerationAction.objects.get()
+    assert (action.decision, action.count, action.moderator) == (
+        "approve",
+        2,
+        moderator_client.user,
+    )
+    assert {(e.signatory_id, e.from_status) for e in action.entries.all()} == {
+        (awaiting.pk, "pending"),
+        (rejected.pk, "rejected"),
+    }
+    assert set(letter.signatories.published()) >= {awaiting, rejected}
+
+    act(moderator_client, "reject", [awaiting], queue="all")
+    assert Signatory.objects.get(pk=awaiting.pk).status == "rejected"
+    assert awaiting not in letter.signatories.published()
+
+    act(moderator_client, "restore", [awaiting], queue="all")
+    assert Signatory.objects.get(pk=awaiting.pk).status == "pending"
+    assert ModerationEntry.objects.filter(signatory=awaiting).count() == 3
+
+    change = moderator_client.get(reverse("admin:signatories_signatory_change", args=[awaiting.pk]))
+    history = change.content.decode()
+    restored = history.index("Restored to the queue by moderators")
+    rejected = history.index("Rejected by moderators")
+    approved = history.index("Approved by moderators")
+    assert restored < rejected < approved  # newest first
+    assert history.index("(was rejected)") > restored
+    assert "(was awaiting a decision)" in history[approved:]
+
+
+def test_a_decision_that_changes_nothing_says_so(admin_client, queue):
+    response = act(admin_client, "approve", [queue["approved"]], queue="all")
+    assert "Approved: 0 signatures." in response.content.decode()
+    assert ModerationAction.objects.get().count == 0
+
+
+def test_rejected_and_withdrawn_never_reach_the_public_page_or_delivery(client, queue, letter):
+    html = client.get(letter.get_absolute_url()).content.decode()
+    delivered = set(letter.signatories.for_delivery().values_list("name", flat=True))
+    for key in ["rejected", "withdrawn", "unconfirmed", "awaiting"]:
+        assert queue[key].name not in html
+        assert queue[key].name not in delivered
+    assert delivered == {"Approved One"}
+
+
+def test_bulk_decisions_take_the_same_queries_for_5_or_500_rows(
+    admin_user, letter, django_assert_num_queries
+):
+    from signatories.services import signatories_decide
+
+    def batch(n, tag):
+        Signatory.objects.bulk_create(
+            SignatoryFactory.build(letter=letter, status="pending", email=f"{tag}{i}@example.net")
+            for i in range(n)
+        )
+        return Signatory.objects.filter(email__startswith=tag)
+
+    small = batch(5, "small")
+    with django_assert_num_queries(6) as captured:
+        signatories_decide(queryset=small, decision="approve", moderator=admin_user)
+    large = batch(500, "large")
+    with django_assert_num_queries(len(captured.captured_queries)):
+        action = signatories_decide(queryset=large, decision="approve", moderator=admin_user)
+    assert action.count == 500
+    assert Signatory.objects.filter(status="approved").count() == 505
+
+
+def test_sort_name_and_kind_are_editable_in_the_list(admin_client, queue):
+    awaiting = queue["awaiting"]
+    data = {
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-0-id": str(awaiting.pk),
+        "form-0-kind": "organisation",
+        "form-0-sort_name": "Zzz, Last",
+        "_save": "Save",
+    }
+    response = admin_client.post(CHANGELIST, data)
+    assert response.status_code == 302
+    awaiting.refresh_from_db()
+    assert (awaiting.kind, awaiting.sort_name) == ("organisation", "Zzz, Last")
+    assert awaiting.sort_key.startswith("00125")  # "z" carries weight 125
+
+
+def test_editing_a_name_rederives_its_sort_name(admin_client, letter):
+    signatory = SignatoryFactory(letter=letter, name="Typo Name")
+    url = reverse("admin:signatories_signatory_change", args=[signatory.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "letter"}
+    data.update(name="Dr Maria la Falce", sort_name=signatory.sort_name, kind="individual")
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    signatory.refresh_from_db()
+    assert signatory.sort_name == "la Falce, Maria"
+
+
+def test_organisers_add_a_name_approved_at_once(admin_client, letter):
+    response = admin_client.post(
+        reverse("admin:signatories_signatory_add"),
+        {
+            "letter": letter.pk,
+            "kind": "individual",
+            "name": "Ian Lavery MP",
+            "affiliation": "Labour",
+            "sort_name": "",
+            "email": "",
+            "status": "approved",
+            "paper_sheet": "",
+        },
+    )
+    assert response.status_code == 302
+    signatory = Signatory.objects.get()
+    assert (signatory.source, signatory.sort_name) == ("organiser", "Lavery, Ian")
+    assert signatory in letter.signatories.published()
+
+
+def test_adding_an_address_that_already_signed_is_a_form_error(admin_client, letter):
+    SignatoryFactory(letter=letter, email="ada@example.net")
+    response = admin_client.post(
+        reverse("admin:signatories_signatory_add"),
+        {
+            "letter": letter.pk,
+            "kind": "individual",
+            "name": "Ada",
+            "email": "ADA@example.net",
+            "status": "approved",
+            "sort_name": "",
+            "affiliation": "",
+            "paper_sheet": "",
+        },
+    )
+    assert response.status_code == 200
+    assert "This e-mail address has already signed this letter." in response.content.decode()
+    assert Signatory.objects.count() == 1
+
+
+class TestContactDetails:
+    """A moderator sees no e-mail address anywhere in the admin; an organiser does."""
+
+    EMAIL = "secret.signer@example.net"
+
+    @pytest.fixture
+    def signed(self, letter):
+        return SignatoryFactory(letter=letter, email=self.EMAIL, status="pending")
+
+    def pages(self, client, signed):
+        urls = [
+            CHANGELIST,
+            CHANGELIST + "?queue=all",
+            CHANGELIST + "?q=secret.signer",
+            reverse("admin:signatories_signatory_change", args=[signed.pk]),
+            reverse("admin:signatories_moderationaction_changelist"),
+            reverse("admin:letters_letter_change", args=[signed.letter_id]),
+            reverse("admin:index"),
+        ]
+        return {url: client.get(url) for url in urls}
+
+    def test_moderator_sees_no_email_but_can_decide(self, moderator_client, signed):
+        for url, response in self.pages(moderator_client, signed).items():
+            assert response.status_code in {200, 403}, url
+            assert self.EMAIL not in response.content.decode(), url
+            assert "secret.signer" not in response.content.decode().replace(
+                "q=secret.signer", ""
+            ).replace('value="secret.signer"', ""), url
+        searched = moderator_client.get(CHANGELIST, {"q": "secret.signer", "queue": "all"})
+        assert names(searched) == []
+        act(moderator_client, "approve", [signed])
+        assert Signatory.objects.get().status == "approved"
+
+    def test_moderator_cannot_type_in_paper_forms(self, moderator_client, signed):
+        url = reverse("admin:letters_letter_paper", args=[signed.letter_id])
+        assert moderator_client.get(url).status_code == 403
+
+    def test_organiser_sees_and_searches_emails(self, organiser_client, signed):
+        changelist = organiser_client.get(CHANGELIST)
+        assert self.EMAIL in changelist.content.decode()
+        searched = organiser_client.get(CHANGELIST, {"q": "secret.signer"})
+        assert names(searched) == [signed.name]
+        change = organiser_client.get(
+            reverse("admin:signatories_signatory_change", args=[signed.pk])
+        )
+        assert self.EMAIL in change.content.decode()
+
+
+def test_changelist_queries_do_not_grow_with_rows(
+    admin_client, letter, django_assert_num_queries, django_assert_max_num_queries
+):
+    def fill(n, tag):
+        Signatory.objects.bulk_create(
+            SignatoryFactory.build(letter=letter, status="pending", email=f"{tag}{i}@example.net")
+            for i in range(n)
+        )
+
+    fill(20, "a")
+    with django_assert_max_num_queries(10) as small:
+        response = admin_client.get(CHANGELIST)
+    assert len(response.context["cl"].result_list) == 20
+    fill(1980, "b")
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = admin_client.get(CHANGELIST)
+    assert response.context["cl"].result_count == 2000

@@ -1,0 +1,73 @@
+import io
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+
+from signatories.models import Signatory
+from signatories.roles import MODERATORS, ORGANISERS
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command(*args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+class TestImportSignatures:
+    @pytest.fixture
+    def csv_file(self, tmp_path):
+        path = tmp_path / "sheet.csv"
+        path.write_bytes(
+            "\ufeffname,organisation,email,kind\r\n"
+            "Иван Петров,КТР,ivan@example.org,\r\n"
+            "Ұлжан Сейітқали,,,\r\n"
+            ",nameless,,\r\n".encode()
+        )
+        return path
+
+    def test_imports_reports_refused_lines_and_is_idempotent(self, letter, csv_file):
+        out, err = run("import_signatures", letter.slug, str(csv_file), "--sheet", "S-9")
+        assert "2 added, 0 skipped as already on the letter, 1 refused" in out
+        assert "Line 4: refused: Name: This field is required." in err
+        assert set(Signatory.objects.values_list("name", "source", "status", "paper_sheet")) == {
+            ("Иван Петров", "paper", "approved", "S-9"),
+            ("Ұлжан Сейітқали", "paper", "approved", "S-9"),
+        }
+
+        out, _ = run("import_signatures", letter.slug, str(csv_file))
+        assert "0 added, 2 skipped as already on the letter, 1 refused" in out
+        assert Signatory.objects.count() == 2
+
+    def test_dry_run_adds_nothing(self, letter, csv_file):
+        out, _ = run("import_signatures", letter.slug, str(csv_file), "--dry-run")
+        assert "Dry run: 2 rows ready, 1 refused. Nothing was added." in out
+        assert not Signatory.objects.exists()
+
+    def test_clear_errors(self, letter, tmp_path, csv_file):
+        with pytest.raises(CommandError, match="No letter with the slug"):
+            run("import_signatures", "nope", str(csv_file))
+        with pytest.raises(CommandError, match="Cannot read"):
+            run("import_signatures", letter.slug, str(tmp_path / "missing.csv"))
+        bad = tmp_path / "bad.csv"
+        bad.write_bytes(b"fullname\nAda\n")
+        with pytest.raises(CommandError, match="the header needs the column name"):
+            run("import_signatures", letter.slug, str(bad))
+
+
+def test_setup_roles_is_idempotent_and_keeps_contacts_from_moderators():
+    out, _ = run("setup_roles")
+    run("setup_roles")
+
+    assert "Moderators: 6 permissions" in out
+    moderators = Group.objects.get(name=MODERATORS)
+    organisers = Group.objects.get(name=ORGANISERS)
+    moderator_perms = set(moderators.permissions.values_list("codename", flat=True))
+    organiser_perms = set(organisers.permissions.values_list("codename", flat=True))
+    assert "change_signatory" in moderator_perms
+    assert "view_contact_details" not in moderator_perms
+    assert "add_signatory" not in moderator_perms
+    assert {"view_contact_details", "add_signatory", "change_letter"} <= organiser_perms
+    assert Group.objects.count() == 2
