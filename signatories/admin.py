@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.html import format_html, format_html_join
@@ -79,7 +80,7 @@ class SignatoryAdmin(admin.ModelAdmin):
         "source",
         "status",
         "confirmed",
-        "created_at",
+        "signed",
         "letter",
     ]
     list_display_links = ["name"]
@@ -150,6 +151,16 @@ class SignatoryAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         signatory_admin_save(signatory=obj, changed_fields=form.changed_data, created=not change)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "sort_name":
+            # Narrow enough that the queue's columns fit a laptop screen.
+            kwargs["widget"] = forms.TextInput(attrs={"size": 18})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description="signed", ordering="created_at")
+    def signed(self, obj):
+        return obj.created_at.strftime("%d %b %Y")
 
     @admin.display(description="confirmed", boolean=True, ordering="confirmed_at")
     def confirmed(self, obj):

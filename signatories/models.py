@@ -149,6 +149,8 @@ class Signatory(models.Model):
             models.Index(
                 fields=["letter", "status", "-created_at"], name="signatory_moderation_idx"
             ),
+            # The admin changelist's order (newest first, then -pk for a total order).
+            models.Index(fields=["-created_at", "-id"], name="signatory_newest_first_idx"),
         ]
 
     def __str__(self):
