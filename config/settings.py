@@ -191,6 +191,8 @@ TASKS = {"default": {"BACKEND": _task_backends[TASKS_BACKEND]}}
 CONFIRMATION_MAX_AGE_DAYS = env_int("CONFIRMATION_MAX_AGE_DAYS", 7)
 # Withdrawal links must keep working until well after hand-in.
 WITHDRAWAL_MAX_AGE_DAYS = env_int("WITHDRAWAL_MAX_AGE_DAYS", 730)
+# Where the PDF fonts (DejaVu, Debian's fonts-dejavu-core) live; common paths are tried after it.
+PDF_FONT_DIR = os.environ.get("PDF_FONT_DIR", "")
 # Published names per page on a letter page.
 SIGNATORIES_PER_PAGE = env_int("SIGNATORIES_PER_PAGE", 100)
 

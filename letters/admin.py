@@ -1,15 +1,28 @@
+import io
+
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import FileResponse, Http404, HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
-from letters.models import Letter, LetterStatusChange
-from letters.services import ALLOWED_TRANSITIONS, TransitionNotAllowed, letter_transition
+from letters.csv_export import csv_lines
+from letters.models import Delivery, Letter, LetterStatusChange, PaperSheet
+from letters.paper_sheet import render_paper_sheets
+from letters.pdf import render_letter_pdf
+from letters.services import (
+    ALLOWED_TRANSITIONS,
+    MAX_SHEETS_AT_ONCE,
+    TransitionNotAllowed,
+    letter_transition,
+    paper_sheets_issue,
+)
 from signatories.admin import can_see_contacts
 from signatories.models import Signatory
 from signatories.paper import (
@@ -39,6 +52,16 @@ class LetterStatusChangeInline(admin.TabularInline):
         return False
 
 
+class PaperSheetsForm(forms.Form):
+    count = forms.IntegerField(
+        label="How many sheets",
+        min_value=1,
+        max_value=MAX_SHEETS_AT_ONCE,
+        initial=5,
+        help_text="Each page gets its own sheet ID; type it in with the names.",
+    )
+
+
 class CsvUploadForm(PaperSheetForm):
     file = forms.FileField(
         label="CSV file",
@@ -59,6 +82,7 @@ class CsvUploadForm(PaperSheetForm):
 @admin.register(Letter)
 class LetterAdmin(admin.ModelAdmin):
     list_display = ["title", "campaign", "addressee", "status", "moderation", "hand_in_date"]
+    actions = ["download_pdf", "export_contacts"]
     list_filter = ["status", "moderation", "campaign"]
     list_select_related = ["campaign"]
     search_fields = ["title", "addressee"]
@@ -93,6 +117,21 @@ class LetterAdmin(admin.ModelAdmin):
                 "<path:object_id>/import/",
                 self.admin_site.admin_view(self.csv_import_view),
                 name="letters_letter_import",
+            ),
+            path(
+                "<path:object_id>/signed-letter.pdf",
+                self.admin_site.admin_view(self.pdf_view),
+                name="letters_letter_pdf",
+            ),
+            path(
+                "<path:object_id>/contacts.csv",
+                self.admin_site.admin_view(self.csv_export_view),
+                name="letters_letter_csv",
+            ),
+            path(
+                "<path:object_id>/paper-sheets/",
+                self.admin_site.admin_view(self.paper_sheets_view),
+                name="letters_letter_sheets",
             ),
         ]
         return own + super().get_urls()
@@ -139,6 +178,7 @@ class LetterAdmin(admin.ModelAdmin):
                 for status in ALLOWED_TRANSITIONS[Letter.Status(obj.status)]
             ]
             context["can_add_signatures"] = request.user.has_perm("signatories.add_signatory")
+            context["can_export_contacts"] = can_see_contacts(request)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _letter_or_404(self, request, object_id):
@@ -255,3 +295,133 @@ class LetterAdmin(admin.ModelAdmin):
             self._paper_context(request, letter, **context),
             status=status,
         )
+
+    # Delivery: the signed letter, the staff export, paper sheets.
+
+    def has_export_contacts_permission(self, request):
+        return can_see_contacts(request)
+
+    def _one_letter(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one letter.", messages.WARNING)
+            return None
+        return queryset.get()
+
+    @admin.action(description="Download the signed letter (PDF)", permissions=["view"])
+    def download_pdf(self, request, queryset):
+        letter = self._one_letter(request, queryset)
+        return letter and self._pdf_response(letter)
+
+    @admin.action(description="Export contact details (CSV)", permissions=["export_contacts"])
+    def export_contacts(self, request, queryset):
+        letter = self._one_letter(request, queryset)
+        return letter and self._csv_response(letter)
+
+    def _pdf_response(self, letter):
+        buffer = io.BytesIO()
+        render_letter_pdf(letter, buffer)
+        buffer.seek(0)
+        return FileResponse(
+            buffer,
+            as_attachment=True,
+            filename=f"{letter.slug}.pdf",
+            content_type="application/pdf",
+        )
+
+    def _csv_response(self, letter):
+        response = StreamingHttpResponse(csv_lines(letter), content_type="text/csv; charset=utf-8")
+        stamp = timezone.localdate().isoformat()
+        response["Content-Disposition"] = (
+            f'attachment; filename="{letter.slug}-contacts-{stamp}.csv"'
+        )
+        # Contact details must not linger in a shared cache or the browser's.
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def pdf_view(self, request, object_id):
+        letter = self._letter_or_404(request, object_id)
+        if not self.has_view_permission(request, letter):
+            raise PermissionDenied
+        return self._pdf_response(letter)
+
+    def csv_export_view(self, request, object_id):
+        letter = self._letter_or_404(request, object_id)
+        if not can_see_contacts(request):
+            raise PermissionDenied
+        return self._csv_response(letter)
+
+    def paper_sheets_view(self, request, object_id):
+        """Number a batch of sheets and print them, one page each."""
+        letter = self._letter_or_404(request, object_id)
+        self._require_add_signatures(request)
+        form = PaperSheetsForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            sheets = paper_sheets_issue(
+                letter=letter, count=form.cleaned_data["count"], printed_by=request.user
+            )
+            buffer = io.BytesIO()
+            sign_url = f"{settings.SITE_URL}{letter.get_absolute_url()}#sign"
+            render_paper_sheets(letter, sheets, sign_url, buffer)
+            buffer.seek(0)
+            name = f"{letter.slug}-sheets-{sheets[0].code}-to-{sheets[-1].code}.pdf"
+            return FileResponse(
+                buffer, as_attachment=True, filename=name, content_type="application/pdf"
+            )
+        return TemplateResponse(
+            request,
+            "admin/letters/letter/paper_sheets.html",
+            self._paper_context(
+                request,
+                letter,
+                title=f"Print paper sign-up sheets: {letter}",
+                form=form,
+                printed=letter.paper_sheets.count(),
+            ),
+            status=400 if request.method == "POST" else 200,
+        )
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """The frozen record of what was handed in: read only."""
+
+    list_display = ["letter", "delivered_at", "signature_count", "delivered_by", "sha256"]
+    list_select_related = ["letter", "delivered_by"]
+    fields = [
+        "letter",
+        "delivered_at",
+        "delivered_by",
+        "place",
+        "signature_count",
+        "sha256",
+        "pdf_link",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("pdf")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="PDF as delivered")
+    def pdf_link(self, obj):
+        url = reverse("letters:delivered_pdf", kwargs={"slug": obj.letter.slug})
+        return format_html('<a href="{}">{}</a>', url, url)
+
+
+@admin.register(PaperSheet)
+class PaperSheetAdmin(admin.ModelAdmin):
+    list_display = ["code", "letter", "printed_at", "printed_by"]
+    list_filter = ["letter"]
+    list_select_related = ["letter", "printed_by"]
+    readonly_fields = ["letter", "number", "printed_at", "printed_by"]
+
+    def has_add_permission(self, request):
+        return False  # sheets are numbered by printing them from the letter's page

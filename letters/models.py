@@ -107,3 +107,54 @@ class LetterStatusChange(models.Model):
 
     def __str__(self):
         return f"{self.letter}: {self.from_status} → {self.to_status}"
+
+
+class PaperSheet(models.Model):
+    """A numbered paper sign-up sheet; its code is what the paper-entry page records."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="paper_sheets")
+    number = models.PositiveIntegerField()
+    printed_at = models.DateTimeField(default=timezone.now)
+    printed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["letter", "number"]
+        constraints = [
+            models.UniqueConstraint("letter", "number", name="one_sheet_number_per_letter"),
+        ]
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def code(self):
+        return f"L{self.letter_id}-{self.number:04d}"
+
+
+class Delivery(models.Model):
+    """What was handed in, frozen: the PDF as printed, its hash, the count, when, by whom."""
+
+    letter = models.OneToOneField(Letter, on_delete=models.PROTECT, related_name="delivery")
+    delivered_at = models.DateTimeField(default=timezone.now)
+    delivered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    place = models.CharField(max_length=500, blank=True)
+    signature_count = models.PositiveIntegerField()
+    # In the database, not on a disk: it is small, it is the record, and every
+    # app host can serve it.
+    pdf = models.BinaryField(editable=False)
+    sha256 = models.CharField("SHA-256", max_length=64, editable=False)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sha256__regex=r"^[0-9a-f]{64}$"), name="delivery_sha256_hex"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.letter}: delivered {self.delivered_at:%d %b %Y} with {self.signature_count}"

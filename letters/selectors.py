@@ -9,7 +9,10 @@ from signatories.models import Signatory
 def letter_get_public(*, slug):
     """A letter anyone may read, with what its page shows in the same query."""
     return get_object_or_404(
-        Letter.objects.public().select_related("campaign", "hand_in_event"), slug=slug
+        Letter.objects.public()
+        .select_related("campaign", "hand_in_event", "delivery")
+        .defer("delivery__pdf"),
+        slug=slug,
     )
 
 

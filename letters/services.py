@@ -1,8 +1,12 @@
+import hashlib
+import io
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
-from letters.models import Letter, LetterStatusChange
+from letters.models import Delivery, Letter, LetterStatusChange, PaperSheet
 
 Status = Letter.Status
 
@@ -53,6 +57,49 @@ def letter_transition(*, letter, to_status, changed_by=None):
             changed_by=changed_by,
             changed_at=now,
         )
+        if to_status == Status.DELIVERED:
+            _delivery_record(letter=locked, delivered_by=changed_by, delivered_at=now)
     letter.status = locked.status
     letter.status_changed_at = locked.status_changed_at
     return letter
+
+
+def _delivery_record(*, letter, delivered_by, delivered_at):
+    """Freeze what was handed in: later changes to signatures do not touch it."""
+    from letters.pdf import render_letter_pdf
+
+    buffer = io.BytesIO()
+    count = render_letter_pdf(letter, buffer)
+    pdf = buffer.getvalue()
+    event = letter.hand_in_event
+    place = ", ".join(part for part in (event.place, event.address) if part) if event else ""
+    return Delivery.objects.create(
+        letter=letter,
+        delivered_at=delivered_at,
+        delivered_by=delivered_by,
+        place=place,
+        signature_count=count,
+        pdf=pdf,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+    )
+
+
+MAX_SHEETS_AT_ONCE = 100
+
+
+def paper_sheets_issue(*, letter, count, printed_by=None):
+    """Number a batch of paper sign-up sheets for a letter, each number used once."""
+    if not 1 <= count <= MAX_SHEETS_AT_ONCE:
+        raise ValidationError(
+            f"Print between 1 and {MAX_SHEETS_AT_ONCE} sheets at a time.", code="sheet_count"
+        )
+    with transaction.atomic():
+        # The letter row is the lock that keeps two printers from taking the same numbers.
+        Letter.objects.select_for_update().filter(pk=letter.pk).first()
+        last = letter.paper_sheets.aggregate(last=Max("number"))["last"] or 0
+        sheets = [
+            PaperSheet(letter=letter, number=last + offset, printed_by=printed_by)
+            for offset in range(1, count + 1)
+        ]
+        PaperSheet.objects.bulk_create(sheets)
+    return sheets

@@ -8,4 +8,5 @@ urlpatterns = [
     path("<slug:slug>/", views.letter_detail, name="detail"),
     path("<slug:slug>/sign/", views.letter_sign, name="sign"),
     path("<slug:slug>/thanks/", views.letter_thanks, name="thanks"),
+    path("<slug:slug>/delivered.pdf", views.letter_delivered_pdf, name="delivered_pdf"),
 ]

@@ -1,8 +1,10 @@
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
+from letters.models import Delivery
 from letters.selectors import letter_get_public, letter_published_page
 from signatories.forms import SignForm
 from signatories.services import LetterNotOpen, signatory_sign
@@ -63,3 +65,14 @@ def letter_sign(request, slug):
 def letter_thanks(request, slug):
     letter = letter_get_public(slug=slug)
     return render(request, "letters/thanks.html", {"letter": letter, "campaign": letter.campaign})
+
+
+@require_safe
+def letter_delivered_pdf(request, slug):
+    """The PDF exactly as it was handed in; it holds names, never an e-mail address."""
+    letter = letter_get_public(slug=slug)
+    delivery = get_object_or_404(Delivery, letter=letter)
+    response = HttpResponse(bytes(delivery.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{letter.slug}-as-delivered.pdf"'
+    response["ETag"] = f'"{delivery.sha256}"'
+    return response

@@ -1,4 +1,5 @@
 import pytest
+from django.test import Client
 
 from tests.factories import CampaignFactory, EventFactory, LetterFactory
 
@@ -42,25 +43,24 @@ def roles(db):
     return roles_setup()
 
 
-def _staff_in(group_name):
-    def make(roles, django_user_model, client):
-        user = django_user_model.objects.create_user(
-            username=group_name.lower(), password="not-used", is_staff=True
-        )
-        user.groups.add(roles[group_name])
-        client.force_login(user)
-        client.user = user
-        return client
-
-    return make
+def _staff_client(roles, django_user_model, group_name):
+    """A client of its own, logged in as a staff member of one group."""
+    user = django_user_model.objects.create_user(
+        username=group_name.lower(), password="not-used", is_staff=True
+    )
+    user.groups.add(roles[group_name])
+    client = Client()
+    client.force_login(user)
+    client.user = user
+    return client
 
 
 @pytest.fixture
-def moderator_client(roles, django_user_model, client):
+def moderator_client(roles, django_user_model):
     """Logged in as a moderator: decides on signatures, never sees an e-mail."""
-    return _staff_in("Moderators")(roles, django_user_model, client)
+    return _staff_client(roles, django_user_model, "Moderators")
 
 
 @pytest.fixture
-def organiser_client(roles, django_user_model, client):
-    return _staff_in("Organisers")(roles, django_user_model, client)
+def organiser_client(roles, django_user_model):
+    return _staff_client(roles, django_user_model, "Organisers")

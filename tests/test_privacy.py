@@ -1,10 +1,13 @@
 """No signatory's e-mail, hidden name or IP on any public page, or in any log line."""
 
+import io
 import logging
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from pypdf import PdfReader
 
+from letters.services import letter_transition
 from signatories import tokens
 from signatories.models import Signatory
 from tests.factories import EventFactory, LetterFactory, SignatoryFactory
@@ -53,7 +56,19 @@ def world(db):
         "confirming": SignatoryFactory(letter=letter, name="Confirming Person", confirmed_at=None),
     }
     Signatory.objects.filter(pk=people["published"].pk).update(ip_hash="a" * 64)
-    return {"event": event, "letter": letter, "people": people}
+    delivered = LetterFactory(campaign=event.campaign, hand_in_event=event, status="closed")
+    SignatoryFactory(letter=delivered, name="Delivered Person", email="delivered@example.net")
+    SignatoryFactory(letter=delivered, name="Rejected Person", status="rejected")
+    letter_transition(letter=delivered, to_status="delivered")
+    return {"event": event, "letter": letter, "people": people, "delivered": delivered}
+
+
+def body_text(response):
+    """What a reader sees: the text of a PDF, the bytes of anything else."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if response.get("Content-Type") == "application/pdf":
+        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    return content.decode()
 
 
 def test_no_public_url_shows_an_email_a_hidden_name_or_an_ip(client, world, on_commit):
@@ -70,6 +85,9 @@ def test_no_public_url_shows_an_email_a_hidden_name_or_an_ip(client, world, on_c
         "letters:detail": letter.get_absolute_url(),
         "letters:sign": sign_url(letter),
         "letters:thanks": reverse("letters:thanks", kwargs={"slug": letter.slug}),
+        "letters:delivered_pdf": reverse(
+            "letters:delivered_pdf", kwargs={"slug": world["delivered"].slug}
+        ),
         "signatories:withdraw": reverse("signatories:withdraw", kwargs={"token": withdraw}),
         # Confirm last: it changes state.
         "signatories:confirm": reverse("signatories:confirm", kwargs={"token": confirm}),
@@ -80,6 +98,7 @@ def test_no_public_url_shows_an_email_a_hidden_name_or_an_ip(client, world, on_c
     pages["letter page 2"] = client.get(letter.get_absolute_url(), {"page": 2})
     pages["repeat confirm"] = client.get(urls["signatories:confirm"])
     pages["404"] = client.get("/letters/nope/")
+    pages["delivered letter"] = client.get(world["delivered"].get_absolute_url())
 
     secrets = [s.email for s in Signatory.objects.exclude(email="")] + [
         "new.signer@example.net",
@@ -87,13 +106,14 @@ def test_no_public_url_shows_an_email_a_hidden_name_or_an_ip(client, world, on_c
     ]
     hidden = ["Unconfirmed Person", "Rejected Person", "Withdrawn Person", "Awaiting Approval"]
     for label, response in pages.items():
-        body = response.content.decode()
+        body = body_text(response)
         for secret in [*secrets, "a" * 64]:
             assert secret not in body, (label, secret)
         for name in hidden:
             assert name not in body, (label, name)
         assert "@example.net" not in body, label
     assert "Visible Person" in pages["letters:detail"].content.decode()
+    assert "Delivered Person" in body_text(pages["letters:delivered_pdf"])
 
 
 def test_no_log_line_holds_an_email_or_ip(client, letter, on_commit, mailoutbox, caplog):

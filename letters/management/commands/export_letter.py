@@ -1,0 +1,59 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from letters.csv_export import csv_lines
+from letters.models import Letter
+from letters.pdf import render_letter_pdf
+from signatories.models import Signatory
+
+
+class Command(BaseCommand):
+    help = (
+        "Export a letter for delivery: the signed letter as PDF (names only), or the staff "
+        "CSV with contact details (handle it as personal data)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("letter", help="The letter's slug.")
+        parser.add_argument("--format", choices=["pdf", "csv"], default="pdf")
+        parser.add_argument("-o", "--output", type=Path, required=True, help="File to write.")
+
+    def _progress(self):
+        """A progress bar on a terminal; nothing in a log or a pipe."""
+        if not self.stderr.isatty():
+            return None
+
+        def show(done, total):
+            width = 30
+            filled = int(width * done / total) if total else width
+            self.stderr.write(
+                f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}", ending=""
+            )
+            if done >= total:
+                self.stderr.write("")
+
+        return show
+
+    def handle(self, *args, letter, format, output, **options):
+        target = (
+            Letter.objects.select_related("campaign", "hand_in_event").filter(slug=letter).first()
+        )
+        if target is None:
+            raise CommandError(f"No letter with the slug “{letter}”.")
+        try:
+            with output.open("wb") as out:
+                if format == "pdf":
+                    count = render_letter_pdf(target, out, progress=self._progress())
+                else:
+                    total = Signatory.objects.filter(
+                        letter=target, withdrawn_at__isnull=True
+                    ).count()
+                    count = total
+                    for line in csv_lines(target, progress=self._progress(), total=total):
+                        out.write(line.encode())
+        except OSError as error:
+            raise CommandError(f"Cannot write {output}: {error.strerror}.") from error
+        self.stdout.write(
+            self.style.SUCCESS(f"Wrote {output} ({format.upper()}, {count:,} names).")
+        )

@@ -1,0 +1,279 @@
+"""The signed letter as it is handed in: A4, the letter text, then the names.
+
+Organisations come first in bold, then individuals by sort name, each as
+"Name (organisation or title)", as the seed letter prints them. Names are
+drawn as plain strings, never parsed as markup, so "<b>Smith & Sons</b>"
+prints exactly so. The names stream from the database: 100,000 of them never
+sit in memory at once.
+"""
+
+import functools
+from xml.sax.saxutils import escape
+
+from django.utils import formats
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen import canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+)
+
+from letters.fonts import register_fonts
+from signatories.models import Signatory
+
+# Up to this many names print in one column straight after the letter, as in
+# the seed; longer lists start on a fresh page in two columns.
+TWO_COLUMNS_FROM = 40
+MARGIN = 20 * mm
+FOOTER_Y = 11 * mm
+NAME_SIZE = 9.5
+NAME_LEADING = 12.5
+
+
+def wrap_text(text, font, size, width):
+    """Break text into lines that fit width; words longer than a line are cut."""
+    lines, current = [], ""
+    for word in text.split(" "):
+        while stringWidth(word, font, size) > width:
+            cut = len(word)
+            while cut > 1 and stringWidth(word[:cut], font, size) > width:
+                cut -= 1
+            if current:
+                lines.append(current)
+                current = ""
+            lines.append(word[:cut])
+            word = word[cut:]
+        candidate = f"{current} {word}" if current else word
+        if stringWidth(candidate, font, size) <= width:
+            current = candidate
+        else:
+            lines.append(current)
+            current = word
+    if current:
+        lines.append(current)
+    return lines
+
+
+class NameLine(Flowable):
+    """One signatory: a few strings, much lighter than a Paragraph."""
+
+    indent = 10
+
+    def __init__(self, text, font):
+        super().__init__()
+        self.text = text
+        self.font = font
+        self.lines = []
+
+    def wrap(self, avail_width, avail_height):
+        self.lines = wrap_text(self.text, self.font, NAME_SIZE, avail_width - self.indent)
+        self.height = len(self.lines) * NAME_LEADING + 2
+        return avail_width, self.height
+
+    def split(self, avail_width, avail_height):
+        return []  # a name is never cut across columns or pages
+
+    def draw(self):
+        self.canv.setFont(self.font, NAME_SIZE)
+        y = self.height - NAME_SIZE
+        for number, line in enumerate(self.lines):
+            self.canv.drawString(self.indent if number else 0, y, line)
+            y -= NAME_LEADING
+
+
+def name_text(name, affiliation):
+    return f"{name} ({affiliation})" if affiliation else name
+
+
+class LazyFlowables:
+    """The list ReportLab's build() consumes, filled from an iterator as it goes.
+
+    build() only looks at the front of its list (reads, deletes, re-inserts
+    split parts), so a buffer in front of a database iterator is enough.
+    """
+
+    def __init__(self, head, tail, tail_count):
+        self._buffer = list(head)
+        self._tail = iter(tail)
+        self._remaining = tail_count
+
+    def _fill(self, size):
+        while len(self._buffer) < size and self._remaining > 0:
+            try:
+                self._buffer.append(next(self._tail))
+                self._remaining -= 1
+            except StopIteration:
+                self._remaining = 0
+
+    def __len__(self):
+        if not self._buffer:
+            self._fill(1)
+        return len(self._buffer) + self._remaining
+
+    def _reach(self, index):
+        if isinstance(index, slice):
+            self._fill(len(self) if index.stop is None else index.stop)
+        else:
+            self._fill(index + 1)
+
+    def __getitem__(self, index):
+        self._reach(index)
+        return self._buffer[index]
+
+    def __setitem__(self, index, value):
+        self._reach(index)
+        self._buffer[index] = value
+
+    def __delitem__(self, index):
+        self._reach(index)
+        del self._buffer[index]
+
+    def insert(self, index, value):
+        self._fill(index)
+        self._buffer.insert(index, value)
+
+
+class NumberedCanvas(canvas.Canvas):
+    """Writes "Page n of m" once m is known, when the document is saved."""
+
+    def __init__(self, *args, footer="", footer_font="Helvetica", **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pages = []
+        self._footer = footer
+        self._footer_font = footer_font
+
+    def showPage(self):
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        total = len(self._pages)
+        for number, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            self.setFont(self._footer_font, 8)
+            self.setFillColor(colors.HexColor("#555555"))
+            self.drawString(MARGIN, FOOTER_Y, self._footer)
+            self.drawRightString(A4[0] - MARGIN, FOOTER_Y, f"Page {number} of {total}")
+            super().showPage()
+        super().save()
+
+
+def _styles(fonts):
+    body = ParagraphStyle("body", fontName=fonts["Serif"], fontSize=11, leading=15.5, spaceAfter=7)
+    return {
+        "campaign": ParagraphStyle(
+            "campaign",
+            parent=body,
+            fontName=fonts["Sans"],
+            fontSize=8.5,
+            textColor=colors.HexColor("#555555"),
+            spaceAfter=2,
+        ),
+        "title": ParagraphStyle(
+            "title",
+            parent=body,
+            fontName=fonts["Serif-Bold"],
+            fontSize=16,
+            leading=20,
+            spaceAfter=10,
+        ),
+        "meta": ParagraphStyle(
+            "meta", parent=body, fontName=fonts["Sans"], fontSize=9.5, leading=13, spaceAfter=1
+        ),
+        "body": body,
+        "heading": ParagraphStyle(
+            "heading",
+            parent=body,
+            fontName=fonts["Sans-Bold"],
+            fontSize=11,
+            spaceBefore=10,
+            spaceAfter=6,
+            keepWithNext=True,
+        ),
+    }
+
+
+def _text(value):
+    """Escape user text for a Paragraph, keeping its line breaks."""
+    return escape(value).replace("\n", "<br/>")
+
+
+def letter_flowables(letter, styles, count):
+    items = [
+        Paragraph(_text(letter.campaign.title), styles["campaign"]),
+        Paragraph(_text(letter.title), styles["title"]),
+        Paragraph(f"To: {_text(letter.addressee)}", styles["meta"]),
+    ]
+    if letter.hand_in_date:
+        where = f", {letter.hand_in_event.place}" if letter.hand_in_event else ""
+        date = formats.date_format(letter.hand_in_date, "j F Y")
+        items.append(Paragraph(_text(f"To be handed in: {date}{where}"), styles["meta"]))
+    items.append(Spacer(1, 8 * mm))
+    items.append(Paragraph(_text(letter.salutation), styles["body"]))
+    items += [Paragraph(_text(p), styles["body"]) for p in letter.paragraphs]
+    items.append(Paragraph(_text(letter.closing), styles["body"]))
+    label = f"{count:,} signature{'s' * (count != 1)}"
+    items.append(Paragraph(label, styles["heading"]))
+    return items
+
+
+def render_letter_pdf(letter, out, *, progress=None):
+    """Write the signed letter to `out` (a path or binary file); returns the number of names.
+
+    `progress(done, total)` is called as names are laid out.
+    """
+    fonts = register_fonts()
+    styles = _styles(fonts)
+    rows = Signatory.objects.filter(letter=letter).for_delivery()
+    count = rows.count()
+
+    def names():
+        for done, (kind, name, affiliation) in enumerate(
+            rows.values_list("kind", "name", "affiliation").iterator(chunk_size=2000), start=1
+        ):
+            if progress and (done % 500 == 0 or done == count):
+                progress(done, count)
+            bold = kind == Signatory.Kind.ORGANISATION
+            yield NameLine(name_text(name, affiliation), fonts["Sans-Bold" if bold else "Sans"])
+
+    head = letter_flowables(letter, styles, count)
+    if count > TWO_COLUMNS_FROM:
+        head += [NextPageTemplate("names"), PageBreak()]
+
+    width, height = A4
+    body = Frame(MARGIN, MARGIN, width - 2 * MARGIN, height - 2 * MARGIN, id="body")
+    gap = 8 * mm
+    column = (width - 2 * MARGIN - gap) / 2
+    columns = [
+        Frame(MARGIN, MARGIN, column, height - 2 * MARGIN, id="left"),
+        Frame(MARGIN + column + gap, MARGIN, column, height - 2 * MARGIN, id="right"),
+    ]
+    doc = BaseDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
+        title=letter.title,
+        author=letter.campaign.title,
+        subject=f"Open letter to {letter.addressee}",
+        creator="Open letters",
+    )
+    doc.addPageTemplates([PageTemplate("letter", [body]), PageTemplate("names", columns)])
+    footer = f"{letter.title} · {count:,} signature{'s' * (count != 1)}"
+    doc.build(
+        LazyFlowables(head, names(), count),
+        canvasmaker=functools.partial(NumberedCanvas, footer=footer, footer_font=fonts["Sans"]),
+    )
+    return count
