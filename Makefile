@@ -14,7 +14,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 \
 # Debian packages the project needs at run time (PDF fonts).
 DEBIAN_PACKAGES := fonts-dejavu-core
 
-.PHONY: install run test lint check-deploy clean system-packages
+.PHONY: install run test lint check-deploy clean system-packages bench-deps
 
 install: $(VENV)/.installed system-packages
 
@@ -56,6 +56,10 @@ check-deploy: install
 	SECURE_SSL_REDIRECT=1 SECURE_HSTS_SECONDS=31536000 SECURE_HSTS_INCLUDE_SUBDOMAINS=1 \
 	SECURE_HSTS_PRELOAD=1 SESSION_COOKIE_SECURE=1 CSRF_COOKIE_SECURE=1 \
 	$(PY) manage.py check --deploy --fail-level WARNING
+
+# Only for bench/pdf_delivery.py's comparison; never a runtime dependency.
+bench-deps: install
+	$(PY) -m pip install --quiet weasyprint==70.0
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -15,23 +15,9 @@ the database is dropped and created afresh.
 import argparse
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-
-def fresh_database(url):
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin_url = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+from _common import DEFAULT_URL, add_signatories, django_setup
 
 
 def timed(fn, repeat):
@@ -50,60 +36,20 @@ def main():
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
 
-    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_letters")
-    fresh_database(url)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-
-    import django
-
-    django.setup()
-    from django.conf import settings
+    django_setup(os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL), fresh=True)
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_test_environment
     from django.urls import reverse
 
     from letters.models import Letter
     from signatories.models import Signatory
-    from signatories.names import derive_sort_name, sort_key
     from tests.factories import LetterFactory
 
-    setup_test_environment()
-    # Production serves collected, hashed files; the bench renders pages without collecting.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    call_command("migrate", verbosity=0)
     user = get_user_model().objects.create_superuser("bench", "bench@example.org", "x")
     letter = LetterFactory(status=Letter.Status.OPEN)
-
     start = time.perf_counter()
-    surnames = ["Anderson", "Bowring", "Жанат", "Қанатов", "la Falce", "Lavery", "Øberg", "Zernova"]
-    batch = []
-    for i in range(args.rows):
-        name = f"Person{i} {surnames[i % len(surnames)]}"
-        sort_name = derive_sort_name(name)
-        batch.append(
-            Signatory(
-                letter=letter,
-                name=name,
-                affiliation="member of Unite, personal capacity",
-                email=f"person{i}@example.net",
-                sort_name=sort_name,
-                sort_key=sort_key(sort_name),
-                status=Signatory.Status.PENDING if i < args.approve else Signatory.Status.APPROVED,
-                confirmed_at="2026-11-01T12:00Z",
-            )
-        )
-        if len(batch) == 5000:
-            Signatory.objects.bulk_create(batch)
-            batch = []
-    Signatory.objects.bulk_create(batch)
+    add_signatories(letter, args.rows, pending=args.approve)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     print(f"setup: {args.rows:,} signatories in {time.perf_counter() - start:.1f} s")
