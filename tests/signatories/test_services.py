@@ -68,6 +68,8 @@ def test_signing_again_in_another_case_keeps_one_row_and_mails_already_signed(
     ]
     # Not yet confirmed: the repeat mail carries a fresh confirmation link.
     assert link(mailoutbox[1], "confirm")
+    # Every mail can take the name off the letter.
+    assert all(link(mail, "withdraw") for mail in mailoutbox)
 
 
 def test_the_same_address_may_sign_another_letter(letter, on_commit):
