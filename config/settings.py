@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -95,6 +96,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_tasks_db",
+    "axes",
     "campaign",
     "letters",
     "signatories",
@@ -109,6 +111,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: it answers locked-out admin logins.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -169,6 +179,32 @@ MEDIA_URL = "media/"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# The cache holds the abuse counters. Every app host must share them, so
+# production uses Redis; local memory is per process and only for one host.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Abuse limits (see signatories/abuse.py). Past a soft limit a signature is
+# kept but held for a moderator; past the hard ceiling the signer gets a 429.
+SIGN_SOFT_LIMIT_PER_MINUTE = env_int("SIGN_SOFT_LIMIT_PER_MINUTE", 1)
+SIGN_SOFT_LIMIT_PER_5_MINUTES = env_int("SIGN_SOFT_LIMIT_PER_5_MINUTES", 5)
+SIGN_HARD_LIMIT_PER_MINUTE = env_int("SIGN_HARD_LIMIT_PER_MINUTE", 30)
+SIGN_MIN_FORM_SECONDS = env_int("SIGN_MIN_FORM_SECONDS", 3)
+TOKEN_GUESS_LIMIT_PER_10_MINUTES = env_int("TOKEN_GUESS_LIMIT_PER_10_MINUTES", 20)
+# Addresses or networks of our own reverse proxies; only their X-Forwarded-For is believed.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+
+# Retention.
+UNCONFIRMED_RETENTION_DAYS = env_int("UNCONFIRMED_RETENTION_DAYS", 30)
+ANONYMISE_AFTER_DELIVERY_DAYS = env_int("ANONYMISE_AFTER_DELIVERY_DAYS", 90)
+# A mail that fails is tried again this many times, waiting longer each time.
+MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 6)
+
 # Mail: printed on the console unless EMAIL_URL says otherwise.
 MAILERS = {"default": mailer_from_url(os.environ.get("EMAIL_URL", "console://"))}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Open letters <letters@localhost>")
@@ -207,8 +243,31 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
+# Everything from our own origin; no inline script anywhere.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
 X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"
+
+# Admin logins: five wrong passwords for one username from one address lock
+# that pair out for an hour.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "signatories.abuse.client_ip"
+AXES_LOCKOUT_TEMPLATE = "admin_locked_out.html"
+AXES_VERBOSE = False
 
 LOGGING = {
     "version": 1,
@@ -223,5 +282,7 @@ LOGGING = {
         # 4xx lines name the path, and a path can hold a confirmation token.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "INFO"},
+        # Its lines name the username tried, which may be an address.
+        "axes": {"level": "ERROR"},
     },
 }

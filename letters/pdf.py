@@ -29,6 +29,7 @@ from reportlab.platypus import (
 )
 
 from letters.fonts import register_fonts
+from letters.selectors import letter_signature_counts
 from signatories.models import Signatory
 
 # Up to this many names print in one column straight after the letter, as in
@@ -235,16 +236,21 @@ def render_letter_pdf(letter, out, *, progress=None):
     fonts = register_fonts()
     styles = _styles(fonts)
     rows = Signatory.objects.filter(letter=letter).for_delivery()
-    count = rows.count()
+    count, unnamed = letter_signature_counts(letter=letter)
+    listed = count - unnamed
 
     def names():
-        for done, (kind, name, affiliation) in enumerate(
-            rows.values_list("kind", "name", "affiliation").iterator(chunk_size=2000), start=1
-        ):
-            if progress and (done % 500 == 0 or done == count):
-                progress(done, count)
+        columns = ("kind", "name", "affiliation", "display")
+        rows_iter = rows.values_list(*columns).iterator(chunk_size=2000)
+        for done, (kind, name, affiliation, display) in enumerate(rows_iter, start=1):
+            if progress and (done % 500 == 0 or done == listed):
+                progress(done, listed)
             bold = kind == Signatory.Kind.ORGANISATION
-            yield NameLine(name_text(name, affiliation), fonts["Sans-Bold" if bold else "Sans"])
+            shown = affiliation if display == Signatory.Display.FULL else ""
+            yield NameLine(name_text(name, shown), fonts["Sans-Bold" if bold else "Sans"])
+        if unnamed:
+            others = f"and {unnamed:,} other{'s' * (unnamed != 1)} who asked not to be named"
+            yield NameLine(others, fonts["Sans"])
 
     head = letter_flowables(letter, styles, count)
     if count > TWO_COLUMNS_FROM:
@@ -273,7 +279,7 @@ def render_letter_pdf(letter, out, *, progress=None):
     doc.addPageTemplates([PageTemplate("letter", [body]), PageTemplate("names", columns)])
     footer = f"{letter.title} · {count:,} signature{'s' * (count != 1)}"
     doc.build(
-        LazyFlowables(head, names(), count),
+        LazyFlowables(head, names(), listed + (1 if unnamed else 0)),
         canvasmaker=functools.partial(NumberedCanvas, footer=footer, footer_font=fonts["Sans"]),
     )
     return count

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
 from letters.models import Letter
@@ -16,12 +17,25 @@ def letter_get_public(*, slug):
     )
 
 
-def letter_published_page(*, letter, page_number):
-    """One page of the published list; its paginator's count is the public count."""
+def letter_signature_counts(*, letter):
+    """(published, of which unnamed) in one query: the public count and the "N others"."""
+    counts = (
+        Signatory.objects.filter(letter=letter)
+        .published()
+        .aggregate(
+            total=Count("pk"), hidden=Count("pk", filter=Q(display=Signatory.Display.HIDDEN))
+        )
+    )
+    return counts["total"], counts["hidden"]
+
+
+def letter_published_page(*, letter, page_number, listed_count):
+    """One page of the names signatories agreed to publish, in delivery order."""
     signatories = (
         Signatory.objects.filter(letter=letter)
         .for_delivery()
-        .only("pk", "kind", "name", "affiliation", "sort_key")
+        .only("pk", "kind", "name", "affiliation", "display", "sort_key")
     )
     paginator = Paginator(signatories, settings.SIGNATORIES_PER_PAGE)
+    paginator.count = listed_count  # known already; spares a second COUNT(*)
     return paginator.get_page(page_number)

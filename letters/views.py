@@ -5,18 +5,21 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from letters.models import Delivery
-from letters.selectors import letter_get_public, letter_published_page
+from letters.selectors import (
+    letter_get_public,
+    letter_published_page,
+    letter_signature_counts,
+)
+from signatories import abuse
 from signatories.forms import SignForm
 from signatories.services import LetterNotOpen, signatory_sign
 
 
-def client_ip(request):
-    # Behind a proxy this becomes the trusted X-Forwarded-For hop (hardening issue).
-    return request.META.get("REMOTE_ADDR")
-
-
 def _render_letter(request, letter, form, status=200):
-    page = letter_published_page(letter=letter, page_number=request.GET.get("page"))
+    count, unnamed = letter_signature_counts(letter=letter)
+    page = letter_published_page(
+        letter=letter, page_number=request.GET.get("page"), listed_count=count - unnamed
+    )
     return render(
         request,
         "letters/letter_detail.html",
@@ -25,7 +28,8 @@ def _render_letter(request, letter, form, status=200):
             "campaign": letter.campaign,
             "form": form,
             "page": page,
-            "count": page.paginator.count,
+            "count": count,
+            "unnamed": unnamed,
         },
         status=status,
     )
@@ -45,13 +49,19 @@ def letter_sign(request, slug):
     letter = letter_get_public(slug=slug)
     if request.method != "POST":
         return redirect(letter)
+    ip = abuse.client_ip(request)
+    if abuse.sign_attempt_blocked(ip):
+        response = render(request, "429.html", status=429)
+        response["Retry-After"] = "60"
+        return response
     form = SignForm(request.POST, action=reverse("letters:sign", kwargs={"slug": slug}))
     if not letter.is_open:
         return _render_letter(request, letter, None, status=409)
     if not form.is_valid():
         return _render_letter(request, letter, form, status=400)
+    suspicion = form.suspicion() or abuse.sign_rate_suspicion(ip, letter)
     try:
-        signatory_sign(letter=letter, ip_address=client_ip(request), **form.cleaned_data)
+        signatory_sign(letter=letter, ip_address=ip, suspicion=suspicion, **form.signature_fields())
     except LetterNotOpen:
         return _render_letter(request, letter, None, status=409)
     except ValidationError as error:

@@ -1,7 +1,8 @@
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Field, Layout, Submit
+from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 
+from signatories.abuse import form_stamp, form_stamp_suspicion
 from signatories.models import Signatory
 from signatories.names import clean_text, has_control_characters, has_letter_or_digit
 
@@ -57,20 +58,48 @@ class SignForm(forms.Form):
         initial=Signatory.Kind.INDIVIDUAL,
         widget=forms.RadioSelect,
     )
+    display = forms.TypedChoiceField(
+        label="On the published list",
+        choices=Signatory.Display.choices,
+        initial=Signatory.Display.FULL,
+        widget=forms.RadioSelect,
+        help_text="Signing for an organisation? “Name only” lists it without a contact person.",
+    )
     consents_to_updates = forms.BooleanField(
         label="Send me occasional updates about this campaign",
         required=False,
     )
+    # Bots fill in every field; people never see this one.
+    website = forms.CharField(
+        label="Leave this field empty",
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    rendered = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def suspicion(self):
+        """Why this looks like a bot, if it does (checked after is_valid)."""
+        if self.cleaned_data.get("website"):
+            return Signatory.Suspicion.HONEYPOT
+        return form_stamp_suspicion(self.cleaned_data.get("rendered"))
+
+    def signature_fields(self):
+        return {k: v for k, v in self.cleaned_data.items() if k not in {"website", "rendered"}}
 
     def __init__(self, *args, action=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_action = action
+        if not self.is_bound:
+            self.initial["rendered"] = form_stamp()
         self.helper.layout = Layout(
             Field("name"),
             Field("affiliation"),
             Field("email"),
             Field("kind"),
+            Field("display"),
             Field("consents_to_updates"),
+            Div(Field("website"), css_class="visually-hidden", aria_hidden="true"),
+            Field("rendered"),
             Submit("sign", "Sign the letter", css_class="btn-lg w-100"),
         )

@@ -25,16 +25,24 @@ class SignatoryQuerySet(models.QuerySet):
         """Names shown on the public page, counted, and printed for delivery.
 
         Confirmed, not withdrawn, and either approved by an organiser or, on a
-        post-moderated letter, not rejected.
+        post-moderated letter, neither rejected nor held as suspect.
         """
         return (
             self.confirmed()
             .not_withdrawn()
             .filter(
                 Q(status=Signatory.Status.APPROVED)
-                | Q(status=Signatory.Status.PENDING, letter__moderation=Letter.Moderation.POST)
+                | Q(
+                    status=Signatory.Status.PENDING,
+                    letter__moderation=Letter.Moderation.POST,
+                    suspicion=Signatory.Suspicion.NONE,
+                )
             )
         )
+
+    def listed(self):
+        """Published names the signatories agreed to show; the rest are only counted."""
+        return self.published().exclude(display=Signatory.Display.HIDDEN)
 
     def in_delivery_order(self):
         """Organisations first, then by sort key, as the seed letter prints them."""
@@ -43,7 +51,7 @@ class SignatoryQuerySet(models.QuerySet):
         ).order_by("kind_order", "sort_key", "pk")
 
     def for_delivery(self):
-        return self.published().in_delivery_order()
+        return self.listed().in_delivery_order()
 
 
 class SignatoryKind(models.TextChoices):
@@ -57,6 +65,20 @@ class SignatorySource(models.TextChoices):
     ORGANISER = "organiser", "Entered by an organiser"
 
 
+class SignatoryDisplay(models.TextChoices):
+    FULL = "full", "Publish my name with my organisation or title"
+    NAME = "name", "Publish my name only"
+    HIDDEN = "hidden", "Count my signature, but do not publish my name"
+
+
+class SignatorySuspicion(models.TextChoices):
+    NONE = "", "Not suspect"
+    RATE = "rate", "Many signatures from one address"
+    HONEYPOT = "honeypot", "Filled in the hidden field bots fill in"
+    TOO_FAST = "too_fast", "Sent faster than a person can type"
+    NO_FORM = "no_form", "Sent without the signing form"
+
+
 class SignatoryStatus(models.TextChoices):
     PENDING = "pending", "Awaiting a decision"
     APPROVED = "approved", "Approved"
@@ -67,6 +89,8 @@ class Signatory(models.Model):
     Kind = SignatoryKind
     Source = SignatorySource
     Status = SignatoryStatus
+    Display = SignatoryDisplay
+    Suspicion = SignatorySuspicion
     letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="signatories")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.INDIVIDUAL)
     name = models.CharField(max_length=200)
@@ -90,6 +114,23 @@ class Signatory(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    display = models.CharField(
+        "on the public list",
+        max_length=10,
+        choices=SignatoryDisplay.choices,
+        default=SignatoryDisplay.FULL,
+        help_text="What the signatory chose to publish; honoured on the page and in the PDF.",
+    )
+    suspicion = models.CharField(
+        max_length=20,
+        choices=SignatorySuspicion.choices,
+        default=SignatorySuspicion.NONE,
+        blank=True,
+        help_text="Set by the abuse checks: held for a moderator even on a post-moderated letter.",
+    )
+    anonymised_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the e-mail address and IP hash were erased."
+    )
     consents_to_updates = models.BooleanField("consents to campaign updates", default=False)
     paper_sheet = models.CharField(
         max_length=40,
@@ -118,7 +159,9 @@ class Signatory(models.Model):
                 violation_error_message="This e-mail address has already signed this letter.",
             ),
             models.CheckConstraint(
-                condition=~Q(email="") | ~Q(source=SignatorySource.WEB),
+                condition=~Q(email="")
+                | ~Q(source=SignatorySource.WEB)
+                | Q(anonymised_at__isnull=False),
                 name="web_signature_has_email",
                 violation_error_message="A signature from the web form needs an e-mail address.",
             ),
@@ -141,6 +184,13 @@ class Signatory(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=SignatoryStatus.values), name="signatory_status_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(display__in=SignatoryDisplay.values), name="signatory_display_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(suspicion__in=SignatorySuspicion.values),
+                name="signatory_suspicion_valid",
+            ),
         ]
         indexes = [
             models.Index(
@@ -155,6 +205,11 @@ class Signatory(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.affiliation})" if self.affiliation else self.name
+
+    @property
+    def public_affiliation(self):
+        """The affiliation as it may be published: not when the signatory asked for name only."""
+        return self.affiliation if self.display == self.Display.FULL else ""
 
     @property
     def is_organisation(self):

@@ -15,6 +15,13 @@ from signatories.tasks import send_already_signed_email, send_confirmation_email
 logger = logging.getLogger(__name__)
 
 
+BOT_SUSPICIONS = {
+    Signatory.Suspicion.HONEYPOT,
+    Signatory.Suspicion.TOO_FAST,
+    Signatory.Suspicion.NO_FORM,
+}
+
+
 class LetterNotOpen(ValidationError):
     pass
 
@@ -55,14 +62,20 @@ def signatory_sign(
     email,
     affiliation="",
     kind=Signatory.Kind.INDIVIDUAL,
+    display=Signatory.Display.FULL,
     consents_to_updates=False,
     ip_address=None,
+    suspicion=Signatory.Suspicion.NONE,
 ):
     """Record a web signature and send the mail that confirms it.
 
     Signing twice with one address, in any case, leaves one row; the second
     attempt gets an "already signed" mail and the caller the same result
     shape, so no page can reveal whether an address has signed.
+
+    A suspect signature is kept and held for a moderator. If it looks like a
+    bot (honeypot, no form, too fast) no mail goes out at all: a form that
+    mails any address it is given would be a tool for flooding inboxes.
     """
     _ensure_open(letter)
     signatory = Signatory(
@@ -72,8 +85,10 @@ def signatory_sign(
         affiliation=clean_text(affiliation),
         email=normalise_email(email),
         source=Signatory.Source.WEB,
+        display=display,
         consents_to_updates=consents_to_updates,
         ip_hash=hash_ip(ip_address),
+        suspicion=suspicion,
     )
     signatory.set_sort_name()
     # The database enforces uniqueness; checking it here would only race.
@@ -81,8 +96,9 @@ def signatory_sign(
 
     with transaction.atomic():
         stored, created = _insert_once(signatory)
-        task = send_confirmation_email if created else send_already_signed_email
-        transaction.on_commit(lambda: task.enqueue(stored.pk))
+        if suspicion not in BOT_SUSPICIONS:
+            task = send_confirmation_email if created else send_already_signed_email
+            transaction.on_commit(lambda: task.enqueue(stored.pk))
     if created:
         logger.info("New signature %s on letter %s", stored.pk, letter.pk)
     else:

@@ -5,6 +5,16 @@ from tests.factories import CampaignFactory, EventFactory, LetterFactory
 
 
 @pytest.fixture(autouse=True)
+def fresh_cache():
+    """Abuse counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def plain_static_storage(settings):
     """Production serves hashed names from collectstatic's manifest; tests skip that step."""
     settings.STORAGES = {

@@ -1,14 +1,21 @@
 import re
+import time
 
 from django.urls import reverse
 
+from signatories.abuse import form_stamp
+
 
 def sign_data(**overrides):
+    """What a person's browser sends, a minute after the form was rendered."""
     data = {
         "name": "Ada Lovelace",
         "affiliation": "member of Unite, personal capacity",
         "email": "ada@example.net",
         "kind": "individual",
+        "display": "full",
+        "website": "",
+        "rendered": form_stamp(time.time() - 60),
     }
     data.update(overrides)
     return data

@@ -1,6 +1,7 @@
 """Bad input gets a clear message and a 4xx: never a 500, a lost or a doubled signature."""
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -133,13 +134,27 @@ field_values = st.one_of(
     affiliation=field_values,
     email=field_values,
     kind=st.sampled_from(["individual", "organisation", "", "x", "\x00"]),
+    display=st.sampled_from(["full", "name", "hidden", "", "x"]),
     extra=st.dictionaries(st.text(max_size=10), st.text(max_size=10), max_size=3),
 )
 def test_the_sign_form_never_fails_whatever_it_is_sent(
-    client, letter, django_capture_on_commit_callbacks, name, affiliation, email, kind, extra
+    client,
+    letter,
+    django_capture_on_commit_callbacks,
+    name,
+    affiliation,
+    email,
+    kind,
+    display,
+    extra,
 ):
+    cache.clear()  # one example's rate counters are not the next one's
     before = Signatory.objects.count()
-    data = {**extra, "name": name, "affiliation": affiliation, "email": email, "kind": kind}
+    data = {
+        **extra,
+        **sign_data(name=name, affiliation=affiliation, email=email, kind=kind),
+        "display": display,
+    }
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(sign_url(letter), data)

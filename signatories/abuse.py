@@ -1,0 +1,119 @@
+"""Quiet limits for a public form, in two tiers.
+
+People behind one address (a union office, a phone network at a demo) must
+never be turned away, so past the soft limit a signature is still taken and
+the signer sees the normal flow; it is only held for a moderator. Only a
+flood past the hard ceiling gets a polite 429. Counters live in Django's
+cache (Redis in production, so every app host shares them), keyed by a hash
+of the address, never the address itself.
+"""
+
+import functools
+import ipaddress
+import time
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+
+from signatories.models import Signatory
+from signatories.services import hash_ip
+
+Suspicion = Signatory.Suspicion
+_STAMP_SALT = "signatories.form-rendered"
+
+
+@functools.cache
+def _trusted_networks(proxies):
+    return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
+
+
+def _is_trusted(address):
+    networks = _trusted_networks(tuple(settings.TRUSTED_PROXIES))
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_ip(request):
+    """The signer's address: X-Forwarded-For is believed only from a trusted proxy.
+
+    Walk the chain from the nearest hop back, skipping our own proxies; the
+    first address we did not put there is the client's. Without trusted
+    proxies configured, a forged header changes nothing.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    if not _is_trusted(remote):
+        return remote
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return remote  # a mangled header: trust only what we saw
+        if not _is_trusted(hop):
+            return hop
+    return remote
+
+
+def _hit(name, key, period):
+    """Count one event in the current fixed window; returns the count so far."""
+    window = int(time.time() // period)
+    cache_key = f"abuse:{name}:{key}:{period}:{window}"
+    cache.add(cache_key, 0, timeout=period + 5)
+    try:
+        return cache.incr(cache_key)
+    except ValueError:  # evicted between add and incr
+        cache.set(cache_key, 1, timeout=period + 5)
+        return 1
+
+
+def _peek(name, key, period):
+    window = int(time.time() // period)
+    return cache.get(f"abuse:{name}:{key}:{period}:{window}", 0)
+
+
+def sign_attempt_blocked(ip):
+    """Count a sign request from this address; True past the hard ceiling."""
+    return _hit("sign-any", hash_ip(ip), 60) > settings.SIGN_HARD_LIMIT_PER_MINUTE
+
+
+def sign_rate_suspicion(ip, letter):
+    """Count a signature from this address on this letter; past the soft limits it is suspect."""
+    key = f"{letter.pk}:{hash_ip(ip)}"
+    per_minute = _hit("sign-letter", key, 60)
+    per_five = _hit("sign-letter", key, 300)
+    if (
+        per_minute > settings.SIGN_SOFT_LIMIT_PER_MINUTE
+        or per_five > settings.SIGN_SOFT_LIMIT_PER_5_MINUTES
+    ):
+        return Suspicion.RATE
+    return Suspicion.NONE
+
+
+def token_guessing_blocked(ip):
+    return _peek("token", hash_ip(ip), 600) >= settings.TOKEN_GUESS_LIMIT_PER_10_MINUTES
+
+
+def token_guess_failed(ip):
+    _hit("token", hash_ip(ip), 600)
+
+
+def form_stamp(rendered_at=None):
+    """A signed note of when the form was rendered."""
+    when = time.time() if rendered_at is None else rendered_at
+    return signing.TimestampSigner(salt=_STAMP_SALT).sign(f"{when:.3f}")
+
+
+def form_stamp_suspicion(value):
+    """Too fast to be typed by a person, or not from our form at all."""
+    try:
+        rendered = float(signing.TimestampSigner(salt=_STAMP_SALT).unsign(value or ""))
+    except (signing.BadSignature, ValueError):
+        return Suspicion.NO_FORM
+    if time.time() - rendered < settings.SIGN_MIN_FORM_SECONDS:
+        return Suspicion.TOO_FAST
+    return Suspicion.NONE
