@@ -1,6 +1,9 @@
 import hashlib
 import io
+import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -8,6 +11,7 @@ from django.utils import timezone
 
 from letters.models import Delivery, Letter, LetterStatusChange, PaperSheet
 
+logger = logging.getLogger(__name__)
 Status = Letter.Status
 
 # A letter can be reopened after closing (a late surge of names), but once
@@ -59,6 +63,7 @@ def letter_transition(*, letter, to_status, changed_by=None):
         )
         if to_status == Status.DELIVERED:
             _delivery_record(letter=locked, delivered_by=changed_by, delivered_at=now)
+            transaction.on_commit(lambda: _schedule_anonymisation(locked, now))
     letter.status = locked.status
     letter.status_changed_at = locked.status_changed_at
     return letter
@@ -103,3 +108,30 @@ def paper_sheets_issue(*, letter, count, printed_by=None):
         ]
         PaperSheet.objects.bulk_create(sheets)
     return sheets
+
+
+def letter_anonymise(*, letter):
+    """Erase e-mail addresses and IP hashes, keeping names, choices and counts.
+
+    For after the hand-in, when nobody needs to be contacted about this letter
+    any more. Running it again changes nothing.
+    """
+    from signatories.models import Signatory
+
+    count = Signatory.objects.filter(letter=letter, anonymised_at__isnull=True).update(
+        email="", ip_hash="", anonymised_at=timezone.now()
+    )
+    logger.info("Letter %s anonymised: %s signatures", letter.pk, count)
+    return count
+
+
+def _schedule_anonymisation(letter, delivered_at):
+    from letters.tasks import anonymise_letter_task
+
+    task = anonymise_letter_task
+    if task.get_backend().supports_defer:
+        run_after = delivered_at + timedelta(days=settings.ANONYMISE_AFTER_DELIVERY_DAYS)
+        task.using(run_after=run_after).enqueue(letter.pk)
+    else:
+        # The immediate backend cannot wait days; development and tests only.
+        logger.info("Letter %s: anonymisation not scheduled (no deferring task backend)", letter.pk)

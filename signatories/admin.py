@@ -23,6 +23,7 @@ class ModerationQueueFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [
             ("awaiting", "Awaiting a decision"),
+            ("suspect", "Held as suspect"),
             ("approved", "Approved"),
             ("rejected", "Rejected"),
             ("unconfirmed", "Not confirmed yet"),
@@ -47,6 +48,9 @@ class ModerationQueueFilter(admin.SimpleListFilter):
         live = queryset.confirmed().not_withdrawn()
         return {
             "awaiting": live.filter(status=Signatory.Status.PENDING),
+            "suspect": queryset.filter(withdrawn_at__isnull=True)
+            .exclude(suspicion=Signatory.Suspicion.NONE)
+            .filter(status=Signatory.Status.PENDING),
             "approved": live.filter(status=Signatory.Status.APPROVED),
             "rejected": live.filter(status=Signatory.Status.REJECTED),
             "unconfirmed": queryset.filter(confirmed_at__isnull=True, withdrawn_at__isnull=True),
@@ -79,6 +83,7 @@ class SignatoryAdmin(admin.ModelAdmin):
         "sort_name",
         "source",
         "status",
+        "flags",
         "confirmed",
         "signed",
         "letter",
@@ -92,6 +97,8 @@ class SignatoryAdmin(admin.ModelAdmin):
         "kind",
         "source",
         ConfirmedFilter,
+        "suspicion",
+        "display",
     ]
     list_select_related = ["letter"]
     list_per_page = 100
@@ -102,6 +109,8 @@ class SignatoryAdmin(admin.ModelAdmin):
     actions = ["approve", "reject", "restore"]
     readonly_fields = [
         "source",
+        "suspicion",
+        "anonymised_at",
         "sort_key",
         "confirmed_at",
         "withdrawn_at",
@@ -111,8 +120,20 @@ class SignatoryAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["letter", "kind", "name", "affiliation", "sort_name", "email"]}),
-        ("Status", {"fields": ["status", "source", "paper_sheet", "confirmed_at", "withdrawn_at"]}),
-        ("Privacy", {"fields": ["consents_to_updates", "ip_hash"]}),
+        (
+            "Status",
+            {
+                "fields": [
+                    "status",
+                    "suspicion",
+                    "source",
+                    "paper_sheet",
+                    "confirmed_at",
+                    "withdrawn_at",
+                ]
+            },
+        ),
+        ("Privacy", {"fields": ["display", "consents_to_updates", "ip_hash", "anonymised_at"]}),
         ("Record", {"fields": ["sort_key", "created_at", "history"]}),
     ]
 
@@ -157,6 +178,15 @@ class SignatoryAdmin(admin.ModelAdmin):
             # Narrow enough that the queue's columns fit a laptop screen.
             kwargs["widget"] = forms.TextInput(attrs={"size": 18})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description="flags")
+    def flags(self, obj):
+        marks = []
+        if obj.suspicion:
+            marks.append(f"⚠ {obj.get_suspicion_display()}")
+        if obj.display != Signatory.Display.FULL:
+            marks.append(obj.get_display_display().split(",")[0])
+        return "; ".join(marks) or "-"
 
     @admin.display(description="signed", ordering="created_at")
     def signed(self, obj):

@@ -1,5 +1,6 @@
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -7,6 +8,7 @@ from django.db.models import Value
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from letters.models import Letter
 from signatories import tokens
 from signatories.models import ModerationAction, ModerationEntry, Signatory
 from signatories.names import clean_text, normalise_email
@@ -162,6 +164,20 @@ def signatory_withdraw(*, token):
     return signatory
 
 
+def signatory_erase(*, token):
+    """Remove a signature and everything it held: name, address, IP hash, audit entries.
+
+    Returns the letter, so the page can say what happens to a copy already
+    handed in (nothing can recall it).
+    """
+    with transaction.atomic():
+        signatory = signatory_get_by_token(token=token, purpose=tokens.ERASE, for_update=True)
+        letter, pk = signatory.letter, signatory.pk
+        signatory.delete()
+    logger.info("Signature %s erased", pk)
+    return letter
+
+
 def signatory_add_approved(
     *,
     letter,
@@ -280,3 +296,37 @@ def signatory_admin_save(*, signatory, changed_fields, created):
         signatory.set_sort_name()
     signatory.save()
     return signatory
+
+
+def signatories_purge_unconfirmed(*, older_than_days):
+    """Delete signatures never confirmed within the retention period; safe to run again."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    count, _ = Signatory.objects.filter(confirmed_at__isnull=True, created_at__lt=cutoff).delete()
+    logger.info("Purged %s unconfirmed signatures older than %s days", count, older_than_days)
+    return count
+
+
+def signatories_resend_confirmations(*, letter=None, older_than_minutes=10):
+    """Queue the confirmation mail again for signatures still unconfirmed.
+
+    For after a mail outage. Signatures held as bots never get mail; recent
+    ones are left alone, their first mail may still be on its way.
+    """
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    pending = (
+        Signatory.objects.filter(
+            confirmed_at__isnull=True,
+            withdrawn_at__isnull=True,
+            created_at__lt=cutoff,
+            letter__status=Letter.Status.OPEN,
+        )
+        .exclude(email="")
+        .exclude(suspicion__in=BOT_SUSPICIONS)
+    )
+    if letter is not None:
+        pending = pending.filter(letter=letter)
+    ids = list(pending.values_list("pk", flat=True))
+    for pk in ids:
+        send_confirmation_email.enqueue(pk)
+    logger.info("Queued %s confirmation mails again", len(ids))
+    return len(ids)

@@ -6,12 +6,14 @@ it should hold no personal data.
 
 import logging
 import smtplib
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from signatories import tokens
 
@@ -38,6 +40,11 @@ def _links(signatory):
             reverse(
                 "signatories:withdraw",
                 kwargs={"token": tokens.make_token(signatory, tokens.WITHDRAW)},
+            )
+        ),
+        "erase_url": _absolute(
+            reverse(
+                "signatories:erase", kwargs={"token": tokens.make_token(signatory, tokens.ERASE)}
             )
         ),
         "letter_url": _absolute(signatory.letter.get_absolute_url()),
@@ -80,15 +87,41 @@ def _load(signatory_id):
     return signatory
 
 
+def backoff(attempt):
+    """Seconds before the next try: 1, 2, 4, 8, 16 minutes, then every 30."""
+    return min(60 * 2 ** (attempt - 1), 1800)
+
+
+def _send_or_retry(task_function, signatory, template, attempt):
+    """Send; if the mail server fails, queue another try later, then report this one failed.
+
+    The signature itself is never touched: a mail that fails costs a delay,
+    not a signature.
+    """
+    try:
+        _send(signatory, template)
+    except MailNotSent:
+        if attempt < settings.MAIL_MAX_ATTEMPTS and task_function.get_backend().supports_defer:
+            run_after = timezone.now() + timedelta(seconds=backoff(attempt))
+            task_function.using(run_after=run_after).enqueue(signatory.pk, attempt + 1)
+            logger.info(
+                "Will try %s mail for signatory %s again (attempt %s)",
+                template,
+                signatory.pk,
+                attempt + 1,
+            )
+        raise
+
+
 @task()
-def send_confirmation_email(signatory_id):
+def send_confirmation_email(signatory_id, attempt=1):
     signatory = _load(signatory_id)
     if signatory is not None and signatory.confirmed_at is None:
-        _send(signatory, "confirm")
+        _send_or_retry(send_confirmation_email, signatory, "confirm", attempt)
 
 
 @task()
-def send_already_signed_email(signatory_id):
+def send_already_signed_email(signatory_id, attempt=1):
     signatory = _load(signatory_id)
     if signatory is not None:
-        _send(signatory, "already_signed")
+        _send_or_retry(send_already_signed_email, signatory, "already_signed", attempt)

@@ -22,12 +22,14 @@ class TokenExpired(TokenInvalid):
 
 CONFIRM = "confirm"
 WITHDRAW = "withdraw"
+ERASE = "erase"
 
 
 def _max_age(purpose):
     days = {
         CONFIRM: settings.CONFIRMATION_MAX_AGE_DAYS,
         WITHDRAW: settings.WITHDRAWAL_MAX_AGE_DAYS,
+        ERASE: settings.WITHDRAWAL_MAX_AGE_DAYS,
     }[purpose]
     return timedelta(days=days)
 

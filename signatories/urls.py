@@ -7,4 +7,5 @@ app_name = "signatories"
 urlpatterns = [
     path("confirm/<str:token>/", views.confirm, name="confirm"),
     path("withdraw/<str:token>/", views.withdraw, name="withdraw"),
+    path("erase/<str:token>/", views.erase, name="erase"),
 ]

@@ -89,6 +89,10 @@ def test_no_public_url_shows_an_email_a_hidden_name_or_an_ip(client, world, on_c
             "letters:delivered_pdf", kwargs={"slug": world["delivered"].slug}
         ),
         "signatories:withdraw": reverse("signatories:withdraw", kwargs={"token": withdraw}),
+        "signatories:erase": reverse(
+            "signatories:erase",
+            kwargs={"token": tokens.make_token(published, tokens.ERASE)},
+        ),
         # Confirm last: it changes state.
         "signatories:confirm": reverse("signatories:confirm", kwargs={"token": confirm}),
     }

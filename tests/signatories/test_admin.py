@@ -194,6 +194,7 @@ def test_organisers_add_a_name_approved_at_once(admin_client, letter):
             "email": "",
             "status": "approved",
             "paper_sheet": "",
+            "display": "full",
         },
     )
     assert response.status_code == 302
@@ -215,6 +216,7 @@ def test_adding_an_address_that_already_signed_is_a_form_error(admin_client, let
             "sort_name": "",
             "affiliation": "",
             "paper_sheet": "",
+            "display": "full",
         },
     )
     assert response.status_code == 200

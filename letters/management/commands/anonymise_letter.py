@@ -1,0 +1,29 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from letters.models import Letter
+from letters.services import letter_anonymise
+
+
+class Command(BaseCommand):
+    help = (
+        "Erase the e-mail addresses and IP hashes of a letter's signatories, keeping names "
+        "and counts. Meant for after the hand-in; safe to run again."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("letter", help="The letter's slug.")
+        parser.add_argument(
+            "--force", action="store_true", help="Also for a letter not delivered yet."
+        )
+
+    def handle(self, *args, letter, force, **options):
+        target = Letter.objects.filter(slug=letter).first()
+        if target is None:
+            raise CommandError(f"No letter with the slug “{letter}”.")
+        if target.status != Letter.Status.DELIVERED and not force:
+            raise CommandError(
+                f"“{target}” is {target.get_status_display().lower()}, not delivered: "
+                "organisers may still need to reach its signatories. Use --force to go ahead."
+            )
+        count = letter_anonymise(letter=target)
+        self.stdout.write(f"{target}: {count} signature(s) anonymised.")

@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from signatories.services import signatories_purge_unconfirmed
+
+
+class Command(BaseCommand):
+    help = "Delete signatures that were never confirmed, after the retention period."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=None,
+            help="Older than this many days (default: UNCONFIRMED_RETENTION_DAYS).",
+        )
+
+    def handle(self, *args, days, **options):
+        days = settings.UNCONFIRMED_RETENTION_DAYS if days is None else days
+        count = signatories_purge_unconfirmed(older_than_days=days)
+        self.stdout.write(f"Deleted {count} unconfirmed signature(s) older than {days} days.")

@@ -1,0 +1,28 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from letters.models import Letter
+from signatories.services import signatories_resend_confirmations
+
+
+class Command(BaseCommand):
+    help = "Send the confirmation mail again to signatures still unconfirmed (after a mail outage)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--letter", help="Only this letter (its slug).")
+        parser.add_argument(
+            "--older-than-minutes",
+            type=int,
+            default=10,
+            help="Leave alone signatures younger than this (default 10).",
+        )
+
+    def handle(self, *args, letter, older_than_minutes, **options):
+        target = None
+        if letter:
+            target = Letter.objects.filter(slug=letter).first()
+            if target is None:
+                raise CommandError(f"No letter with the slug “{letter}”.")
+        count = signatories_resend_confirmations(
+            letter=target, older_than_minutes=older_than_minutes
+        )
+        self.stdout.write(f"Queued {count} confirmation mail(s).")
