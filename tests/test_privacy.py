@@ -54,11 +54,22 @@ def world(db):
         ),
         "paper": SignatoryFactory(letter=letter, name="Paper Person", source="paper", email=""),
         "confirming": SignatoryFactory(letter=letter, name="Confirming Person", confirmed_at=None),
+        "hidden": SignatoryFactory(letter=letter, name="Hidden Person", display="hidden"),
+        "name_only": SignatoryFactory(
+            letter=letter, name="Named Person", affiliation="Secret Employer", display="name"
+        ),
+        "suspect": SignatoryFactory(
+            letter=letter, name="Suspect Person", status="pending", suspicion="rate"
+        ),
     }
     Signatory.objects.filter(pk=people["published"].pk).update(ip_hash="a" * 64)
     delivered = LetterFactory(campaign=event.campaign, hand_in_event=event, status="closed")
     SignatoryFactory(letter=delivered, name="Delivered Person", email="delivered@example.net")
     SignatoryFactory(letter=delivered, name="Rejected Person", status="rejected")
+    SignatoryFactory(letter=delivered, name="Hidden Person", display="hidden")
+    SignatoryFactory(
+        letter=delivered, name="Named Person", affiliation="Secret Employer", display="name"
+    )
     letter_transition(letter=delivered, to_status="delivered")
     return {"event": event, "letter": letter, "people": people, "delivered": delivered}
 
@@ -108,7 +119,15 @@ def test_no_public_url_shows_an_email_a_hidden_name_or_an_ip(client, world, on_c
         "new.signer@example.net",
         IP,
     ]
-    hidden = ["Unconfirmed Person", "Rejected Person", "Withdrawn Person", "Awaiting Approval"]
+    hidden = [
+        "Unconfirmed Person",
+        "Rejected Person",
+        "Withdrawn Person",
+        "Awaiting Approval",
+        "Hidden Person",
+        "Secret Employer",
+        "Suspect Person",
+    ]
     for label, response in pages.items():
         body = body_text(response)
         for secret in [*secrets, "a" * 64]:
