@@ -128,6 +128,9 @@ class Signatory(models.Model):
         blank=True,
         help_text="Set by the abuse checks: held for a moderator even on a post-moderated letter.",
     )
+    confirmation_sent_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the last confirmation mail went out."
+    )
     anonymised_at = models.DateTimeField(
         null=True, blank=True, help_text="When the e-mail address and IP hash were erased."
     )

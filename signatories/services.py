@@ -12,7 +12,7 @@ from letters.models import Letter
 from signatories import tokens
 from signatories.models import ModerationAction, ModerationEntry, Signatory
 from signatories.names import clean_text, normalise_email
-from signatories.tasks import send_already_signed_email, send_confirmation_email
+from signatories.tasks import requested_now, send_already_signed_email, send_confirmation_email
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +100,8 @@ def signatory_sign(
         stored, created = _insert_once(signatory)
         if suspicion not in BOT_SUSPICIONS:
             task = send_confirmation_email if created else send_already_signed_email
-            transaction.on_commit(lambda: task.enqueue(stored.pk))
+            requested = requested_now()
+            transaction.on_commit(lambda: task.enqueue(stored.pk, 1, requested))
     if created:
         logger.info("New signature %s on letter %s", stored.pk, letter.pk)
     else:
@@ -326,7 +327,8 @@ def signatories_resend_confirmations(*, letter=None, older_than_minutes=10):
     if letter is not None:
         pending = pending.filter(letter=letter)
     ids = list(pending.values_list("pk", flat=True))
+    requested = requested_now()
     for pk in ids:
-        send_confirmation_email.enqueue(pk)
+        send_confirmation_email.enqueue(pk, 1, requested)
     logger.info("Queued %s confirmation mails again", len(ids))
     return len(ids)

@@ -6,7 +6,7 @@ it should hold no personal data.
 
 import logging
 import smtplib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -92,7 +92,7 @@ def backoff(attempt):
     return min(60 * 2 ** (attempt - 1), 1800)
 
 
-def _send_or_retry(task_function, signatory, template, attempt):
+def _send_or_retry(task_function, signatory, template, attempt, requested_at):
     """Send; if the mail server fails, queue another try later, then report this one failed.
 
     The signature itself is never touched: a mail that fails costs a delay,
@@ -103,7 +103,9 @@ def _send_or_retry(task_function, signatory, template, attempt):
     except MailNotSent:
         if attempt < settings.MAIL_MAX_ATTEMPTS and task_function.get_backend().supports_defer:
             run_after = timezone.now() + timedelta(seconds=backoff(attempt))
-            task_function.using(run_after=run_after).enqueue(signatory.pk, attempt + 1)
+            task_function.using(run_after=run_after).enqueue(
+                signatory.pk, attempt + 1, requested_at
+            )
             logger.info(
                 "Will try %s mail for signatory %s again (attempt %s)",
                 template,
@@ -113,15 +115,33 @@ def _send_or_retry(task_function, signatory, template, attempt):
         raise
 
 
+def requested_now():
+    """When a mail was asked for, as the task queue stores it (JSON)."""
+    return timezone.now().isoformat()
+
+
 @task()
-def send_confirmation_email(signatory_id, attempt=1):
+def send_confirmation_email(signatory_id, attempt=1, requested_at=None):
+    """Send the confirmation link, unless one went out after this mail was asked for.
+
+    A retry still waiting after an outage and a `resend_confirmations` run
+    would otherwise both send: one mail is enough.
+    """
     signatory = _load(signatory_id)
-    if signatory is not None and signatory.confirmed_at is None:
-        _send_or_retry(send_confirmation_email, signatory, "confirm", attempt)
+    if signatory is None or signatory.confirmed_at is not None:
+        return
+    sent = signatory.confirmation_sent_at
+    if sent and requested_at and sent >= datetime.fromisoformat(requested_at):
+        logger.info("Confirmation for signatory %s already sent since; skipped", signatory.pk)
+        return
+    _send_or_retry(send_confirmation_email, signatory, "confirm", attempt, requested_at)
+    type(signatory).objects.filter(pk=signatory.pk).update(confirmation_sent_at=timezone.now())
 
 
 @task()
-def send_already_signed_email(signatory_id, attempt=1):
+def send_already_signed_email(signatory_id, attempt=1, requested_at=None):
     signatory = _load(signatory_id)
     if signatory is not None:
-        _send_or_retry(send_already_signed_email, signatory, "already_signed", attempt)
+        _send_or_retry(
+            send_already_signed_email, signatory, "already_signed", attempt, requested_at
+        )
