@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from config.admin import ReadOnlyAdminMixin
 from letters.csv_export import csv_lines
 from letters.models import Delivery, Letter, LetterStatusChange, PaperSheet
 from letters.paper_sheet import render_paper_sheets
@@ -382,7 +383,7 @@ class LetterAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The frozen record of what was handed in: read only."""
 
     list_display = ["letter", "delivered_at", "signature_count", "delivered_by", "sha256"]
@@ -400,15 +401,6 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("pdf")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="PDF as delivered")
     def pdf_link(self, obj):

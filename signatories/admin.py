@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 
+from config.admin import ReadOnlyAdminMixin
 from signatories.models import ModerationAction, Signatory
 from signatories.services import signatories_decide, signatory_admin_save
 
@@ -243,22 +244,13 @@ class SignatoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModerationAction)
-class ModerationActionAdmin(admin.ModelAdmin):
+class ModerationActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["decided_at", "decision", "count", "moderator"]
     list_filter = ["decision", "moderator"]
     list_select_related = ["moderator"]
     date_hierarchy = "decided_at"
     fields = ["decided_at", "decision", "moderator", "count", "letters"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="signatures per letter")
     def letters(self, obj):

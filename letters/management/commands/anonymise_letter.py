@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from letters.management import letter_for_command
 from letters.models import Letter
 from letters.services import letter_anonymise
 
@@ -17,9 +18,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, letter, force, **options):
-        target = Letter.objects.filter(slug=letter).first()
-        if target is None:
-            raise CommandError(f"No letter with the slug “{letter}”.")
+        target = letter_for_command(letter)
         if target.status != Letter.Status.DELIVERED and not force:
             raise CommandError(
                 f"“{target}” is {target.get_status_display().lower()}, not delivered: "

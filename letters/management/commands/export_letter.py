@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from letters.csv_export import csv_lines
-from letters.models import Letter
+from letters.management import letter_for_command
 from letters.pdf import render_letter_pdf
 from signatories.models import Signatory
 
@@ -36,11 +36,7 @@ class Command(BaseCommand):
         return show
 
     def handle(self, *args, letter, format, output, **options):
-        target = (
-            Letter.objects.select_related("campaign", "hand_in_event").filter(slug=letter).first()
-        )
-        if target is None:
-            raise CommandError(f"No letter with the slug “{letter}”.")
+        target = letter_for_command(letter)
         try:
             with output.open("wb") as out:
                 if format == "pdf":

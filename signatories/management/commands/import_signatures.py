@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from letters.models import Letter
+from letters.management import letter_for_command
 from signatories.paper import import_rows, parse_csv
 
 
@@ -19,9 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Check every row; add nothing.")
 
     def handle(self, *args, letter, file, sheet, dry_run, **options):
-        target = Letter.objects.filter(slug=letter).first()
-        if target is None:
-            raise CommandError(f"No letter with the slug “{letter}”.")
+        target = letter_for_command(letter)
         try:
             data = file.read_bytes()
         except OSError as error:

@@ -1,6 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from letters.models import Letter
+from letters.management import letter_for_command
 from signatories.services import signatories_resend_confirmations
 
 
@@ -17,11 +17,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, letter, older_than_minutes, **options):
-        target = None
-        if letter:
-            target = Letter.objects.filter(slug=letter).first()
-            if target is None:
-                raise CommandError(f"No letter with the slug “{letter}”.")
+        target = letter_for_command(letter) if letter else None
         count = signatories_resend_confirmations(
             letter=target, older_than_minutes=older_than_minutes
         )
