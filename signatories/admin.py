@@ -75,8 +75,34 @@ class ConfirmedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SignatoryAdminForm(forms.ModelForm):
+    """A signature added in the admin is an organiser's entry, from the start."""
+
+    class Meta:
+        model = Signatory
+        # The admin narrows these to its fieldsets (and drops email without the permission).
+        fields = [
+            "letter",
+            "kind",
+            "name",
+            "affiliation",
+            "sort_name",
+            "email",
+            "status",
+            "paper_sheet",
+            "display",
+            "consents_to_updates",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance._state.adding:
+            self.instance.source = Signatory.Source.ORGANISER
+
+
 @admin.register(Signatory)
 class SignatoryAdmin(admin.ModelAdmin):
+    form = SignatoryAdminForm
     list_display = [
         "name",
         "affiliation",

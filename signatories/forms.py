@@ -1,10 +1,16 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
+from django.core.validators import validate_email
 
 from signatories.abuse import form_stamp, form_stamp_suspicion
 from signatories.models import Signatory
-from signatories.names import clean_text, has_control_characters, has_letter_or_digit
+from signatories.names import (
+    clean_text,
+    domain_is_encodable,
+    has_control_characters,
+    has_letter_or_digit,
+)
 
 
 class CleanTextField(forms.CharField):
@@ -18,6 +24,16 @@ class CleanTextField(forms.CharField):
                 "Please remove the invisible control characters from this field.",
                 code="control_characters",
             )
+        return value
+
+
+class EmailAddressField(forms.EmailField):
+    """An address that mail can really be sent to: no invisible characters, a DNS-able domain."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value and (has_control_characters(value) or not domain_is_encodable(value)):
+            raise forms.ValidationError(validate_email.message, code="invalid")
         return value
 
 
@@ -43,7 +59,7 @@ class SignForm(forms.Form):
         help_text='Printed after your name, e.g. "member of Unite, personal capacity".',
         widget=forms.TextInput(attrs={"autocomplete": "organization-title", "dir": "auto"}),
     )
-    email = forms.EmailField(
+    email = EmailAddressField(
         label="E-mail",
         max_length=Signatory._meta.get_field("email").max_length,
         help_text="For us to contact you and to confirm your signature. Never published.",

@@ -1,11 +1,18 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from letters.models import Letter
-from signatories.names import KEY_LENGTH, derive_sort_name, normalise_email, sort_key
+from signatories.names import (
+    KEY_LENGTH,
+    derive_sort_name,
+    has_letter_or_digit,
+    normalise_email,
+    sort_key,
+)
 
 
 class SignatoryQuerySet(models.QuerySet):
@@ -218,9 +225,23 @@ class Signatory(models.Model):
     def is_organisation(self):
         return self.kind == self.Kind.ORGANISATION
 
+    def clean(self):
+        # The same rules as the database constraints, as messages instead of errors:
+        # a violated constraint would make PostgreSQL log the whole row, address included.
+        if not has_letter_or_digit(self.name):
+            raise ValidationError({"name": "A name needs at least one letter or digit."})
+        if self.source == self.Source.WEB and not self.email and not self.anonymised_at:
+            raise ValidationError(
+                {"email": "A signature from the web form needs an e-mail address."}
+            )
+
     def set_sort_name(self, sort_name=None):
-        """Set the sort name (derived from the name when not given) and its key."""
-        if not sort_name:
+        """Set the sort name (derived from the name when not given) and its key.
+
+        A sort name that sorts nowhere (only punctuation) falls back to the
+        derived one, so every signature has a place in the list.
+        """
+        if not sort_name or not sort_key(sort_name):
             sort_name = derive_sort_name(self.name, is_organisation=self.is_organisation)
         self.sort_name = sort_name[:200]
         self.sort_key = sort_key(self.sort_name)

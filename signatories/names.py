@@ -150,12 +150,14 @@ def derive_sort_name(name, *, is_organisation=False):
         tokens.pop()
     tokens[-1] = tokens[-1].rstrip(",")
     if len(tokens) == 1:
-        return tokens[0] or name
+        return tokens[0] if has_letter_or_digit(tokens[0]) else name
     start = len(tokens) - 1
     while start > 1 and tokens[start - 1] in PARTICLES:
         start -= 1
     surname = " ".join(tokens[start:])
     given = " ".join(tokens[:start])
+    if not has_letter_or_digit(surname):
+        return name  # "Dr ." or "- MP": nothing left to sort by but the name as written
     return f"{surname}, {given}"
 
 
@@ -195,7 +197,9 @@ def _fold(text):
 def sort_key(sort_name):
     """The value the database orders by: case- and accent-insensitive."""
     weights = []
-    for ch in _fold(clean_text(sort_name))[:_MAX_KEY_CHARS]:
+    for ch in _fold(clean_text(sort_name)):
+        if len(weights) == _MAX_KEY_CHARS:
+            break
         if ch in _WEIGHTS:
             weights.append(_WEIGHTS[ch])
         elif ch.isalnum():
@@ -204,6 +208,16 @@ def sort_key(sort_name):
             weights.append(min(10000 + ord(ch), 99999))
         # Punctuation (hyphens, apostrophes, dots) is ignored.
     return "".join(f"{w:0{_WIDTH}d}" for w in weights)
+
+
+def domain_is_encodable(email):
+    """Can the domain be spelled the way DNS needs (IDNA)? Mail to it is impossible otherwise."""
+    domain = email.rpartition("@")[2]
+    try:
+        domain.encode("idna")
+    except UnicodeError:
+        return False
+    return True
 
 
 def normalise_email(email):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django import forms
 from django.db import transaction
 
-from signatories.forms import CleanTextField, NameField
+from signatories.forms import CleanTextField, EmailAddressField, NameField
 from signatories.models import Signatory
 from signatories.services import signatory_add_approved
 
@@ -38,7 +38,7 @@ class PaperRowForm(forms.Form):
         required=False,
         max_length=Signatory._meta.get_field("affiliation").max_length,
     )
-    email = forms.EmailField(
+    email = EmailAddressField(
         label="E-mail", required=False, max_length=Signatory._meta.get_field("email").max_length
     )
     kind = forms.ChoiceField(

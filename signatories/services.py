@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Value
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -117,7 +117,12 @@ def _insert_once(signatory):
     address, into its server log. Concurrent signers with one address wait on
     each other inside the database and all read back the one row.
     """
-    Signatory.objects.bulk_create([signatory], ignore_conflicts=True)
+    try:
+        with transaction.atomic():
+            Signatory.objects.bulk_create([signatory], ignore_conflicts=True)
+    except IntegrityError:
+        # full_clean checks every constraint first; this is the last line, not the path.
+        raise ValidationError("This signature could not be saved.", code="not_saved") from None
     stored = Signatory.objects.filter(letter=signatory.letter).with_email(signatory.email).first()
     if stored is None:
         raise ValidationError("This signature could not be saved.", code="not_saved")

@@ -68,7 +68,7 @@ def _send(signatory, template):
         message.reply_to = [contact]
     try:
         message.send()
-    except (smtplib.SMTPException, OSError) as error:
+    except (smtplib.SMTPException, OSError, UnicodeError, ValueError) as error:
         # SMTP errors carry the recipient's address in their text, and the task
         # runner logs and stores the traceback: replace it with one that holds none.
         code = getattr(error, "smtp_code", None) or type(error).__name__

@@ -55,7 +55,7 @@ def read_token(token, purpose):
     except signing.BadSignature:
         raise TokenInvalid from None
     pk, _, fingerprint = value.partition(".")
-    if not pk.isdigit() or not fingerprint:
+    if not (pk.isascii() and pk.isdigit()) or not fingerprint:
         raise TokenInvalid
     return int(pk), fingerprint
 
