@@ -11,8 +11,9 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { command -v $$p; break; }; done)
 
-# Debian packages the project needs at run time (PDF fonts).
-DEBIAN_PACKAGES := fonts-dejavu-core
+# Debian packages: PDF fonts; gettext to compile translations; chromium for the
+# browser tests (Playwright's own browser download does not work everywhere).
+DEBIAN_PACKAGES := fonts-dejavu-core gettext chromium
 
 .PHONY: install run test lint check-deploy clean system-packages bench-deps
 

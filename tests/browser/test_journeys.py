@@ -1,0 +1,138 @@
+"""Supporters and organisers in a real browser, as they use the site."""
+
+import io
+import re
+
+import pytest
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from signatories import tokens
+from signatories.models import Signatory
+from tests.browser.conftest import PHONE
+from tests.factories import EventFactory, LetterFactory, SignatoryFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def confirm_path(mail):
+    return re.search(r"http://[^/\s]+(/s/confirm/\S+/)", mail.body).group(1)
+
+
+@pytest.mark.browser_context_args(**PHONE)
+def test_a_supporter_signs_on_a_phone_confirms_and_sees_their_name(
+    page, live_server, mailoutbox, step, fast_signing
+):
+    event = EventFactory(title="Hand-in at the Foreign Office")
+    letter = LetterFactory(campaign=event.campaign, moderation="post", target_count=50)
+    SignatoryFactory(letter=letter, name="Owen Jones", affiliation="columnist")
+
+    page.goto(live_server.url + event.campaign.get_absolute_url())
+    step("campaign")
+    page.get_by_role("link", name="Read and sign the letter").click()
+    expect(page.locator("#count")).to_have_text("1")
+    step("letter")
+
+    page.get_by_role("textbox", name="Your name").fill("Жанат Мырынбаев")
+    page.get_by_label("Organisation or title, if any").fill("КТР Казахстана")
+    page.get_by_label("E-mail").fill("zhanat@example.net")
+    step("form filled")
+    page.get_by_role("button", name="Sign the letter").click()
+    expect(page.get_by_role("heading", name="Thank you. Now check your e-mail.")).to_be_visible()
+    step("thank you")
+
+    assert [m.to for m in mailoutbox] == [["zhanat@example.net"]]
+    page.goto(live_server.url + confirm_path(mailoutbox[0]))
+    expect(page.get_by_role("heading", name="Your signature is confirmed")).to_be_visible()
+    step("confirmed")
+    page.get_by_role("link", name="See the letter and its signatures").click()
+    expect(page.locator("#count")).to_have_text("2")
+    expect(page.locator("#names")).to_contain_text("Жанат Мырынбаев (КТР Казахстана)")
+    step("name on the letter")
+
+
+def test_an_organiser_approves_the_queue_and_downloads_the_signed_letter(
+    page, live_server, django_user_model, step
+):
+    django_user_model.objects.create_superuser("organiser", "o@example.org", "a-long-passphrase")
+    letter = LetterFactory(title="Open letter to the Foreign Secretary")
+    for name in ["Ada Lovelace", "Қанат Әбілов", "Ian Lavery MP"]:
+        SignatoryFactory(letter=letter, name=name, status="pending")
+
+    page.goto(live_server.url + "/admin/")
+    page.get_by_label("Username").fill("organiser")
+    page.get_by_label("Password").fill("a-long-passphrase")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(live_server.url + "/admin/signatories/signatory/")
+    expect(page.locator("#result_list tbody tr")).to_have_count(3)
+    step("queue")
+
+    page.locator("#action-toggle").check()
+    page.locator("select[name=action]").select_option("approve")
+    page.get_by_role("button", name="Run").click()
+    expect(page.locator(".messagelist")).to_contain_text("Approved: 3 signatures.")
+    step("approved")
+    assert Signatory.objects.filter(status="approved").count() == 3
+
+    page.goto(live_server.url + f"/admin/letters/letter/{letter.pk}/change/")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Signed letter (PDF)").click()
+    step("letter page")
+    pdf = PdfReader(io.BytesIO(open(download.value.path(), "rb").read()))  # noqa: SIM115
+    text = "\n".join(p.extract_text() for p in pdf.pages)
+    for name in ["Ada Lovelace", "Қанат Әбілов", "Ian Lavery MP", "3 signatures"]:
+        assert name in text
+
+
+def test_a_supporter_withdraws(page, live_server, step):
+    letter = LetterFactory(moderation="post")
+    signatory = SignatoryFactory(letter=letter, name="Changed Mind")
+    SignatoryFactory(letter=letter, name="Staying Put")
+
+    page.goto(live_server.url + f"/s/withdraw/{tokens.make_token(signatory, tokens.WITHDRAW)}/")
+    step("asked")
+    page.get_by_role("button", name="Withdraw my signature").click()
+    expect(page.get_by_role("heading", name="Your signature has been withdrawn")).to_be_visible()
+    step("withdrawn")
+    page.get_by_role("link", name="Back to the letter").click()
+    expect(page.locator("#count")).to_have_text("1")
+    expect(page.locator("#names")).not_to_contain_text("Changed Mind")
+    step("letter without the name")
+
+
+def test_the_form_works_with_the_keyboard_alone(page, live_server, mailoutbox, fast_signing):
+    letter = LetterFactory()
+    page.goto(live_server.url + letter.get_absolute_url())
+
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Skip to content")
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "id_name":
+            break
+    page.keyboard.type("Keyboard Only")
+    page.keyboard.press("Tab")
+    page.keyboard.type("member of Unite")
+    page.keyboard.press("Tab")
+    page.keyboard.type("keys@example.net")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", name="Thank you. Now check your e-mail.")).to_be_visible()
+    assert Signatory.objects.get().name == "Keyboard Only"
+
+
+def test_error_messages_are_tied_to_their_fields(page, live_server):
+    letter = LetterFactory()
+    page.goto(live_server.url + letter.get_absolute_url())
+    page.get_by_role("textbox", name="Your name").fill("Ada")
+    page.get_by_label("E-mail").fill("ada@")
+    # The browser's own check would stop the post; the server's message is what we test.
+    page.evaluate("document.querySelector('#sign form').noValidate = true")
+    page.get_by_role("button", name="Sign the letter").click()
+
+    email = page.get_by_label("E-mail")
+    expect(email).to_have_attribute("aria-invalid", "true")
+    described = email.get_attribute("aria-describedby").split()
+    messages = " ".join(page.locator(f"#{i}").inner_text() for i in described)
+    assert "Enter a valid email address." in messages
+    assert not Signatory.objects.exists()
