@@ -239,6 +239,8 @@ CONFIRMATION_MAX_AGE_DAYS = env_int("CONFIRMATION_MAX_AGE_DAYS", 7)
 WITHDRAWAL_MAX_AGE_DAYS = env_int("WITHDRAWAL_MAX_AGE_DAYS", 730)
 # Where the PDF fonts (DejaVu, Debian's fonts-dejavu-core) live; common paths are tried after it.
 PDF_FONT_DIR = os.environ.get("PDF_FONT_DIR", "")
+# How long the public count (JSON, embed) may be stale, in seconds.
+PUBLIC_COUNT_CACHE_SECONDS = env_int("PUBLIC_COUNT_CACHE_SECONDS", 30)
 # Published names per page on a letter page.
 SIGNATORIES_PER_PAGE = env_int("SIGNATORIES_PER_PAGE", 100)
 

@@ -84,6 +84,19 @@ class Letter(models.Model):
     def is_open(self):
         return self.status == self.Status.OPEN
 
+    def progress_percent(self, count):
+        """How far toward the target, in whole percent (capped at 100), or None without one."""
+        if not self.target_count:
+            return None
+        return min(100, count * 100 // self.target_count)
+
+    @property
+    def days_until_hand_in(self):
+        """Whole days from today (in the site's zone) to the hand-in date; negative once past."""
+        if self.hand_in_date is None:
+            return None
+        return (self.hand_in_date - timezone.localdate()).days
+
     @property
     def paragraphs(self):
         """The body split on blank lines, each paragraph's own line breaks kept."""

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
@@ -39,3 +40,23 @@ def letter_published_page(*, letter, page_number, listed_count):
     paginator = Paginator(signatories, settings.SIGNATORIES_PER_PAGE)
     paginator.count = listed_count  # known already; spares a second COUNT(*)
     return paginator.get_page(page_number)
+
+
+def letter_public_count(*, letter):
+    """The published count, cached for a few seconds: embeds and shares can be hammered."""
+    key = f"letter-count:{letter.pk}"
+    count = cache.get(key)
+    if count is None:
+        count, _ = letter_signature_counts(letter=letter)
+        cache.set(key, count, timeout=settings.PUBLIC_COUNT_CACHE_SECONDS)
+    return count
+
+
+def letter_get_public_cached(*, slug):
+    """Just what an embed shows (pk, title, slug), cached like the count."""
+    key = f"letter-public:{slug}"
+    letter = cache.get(key)
+    if letter is None:
+        letter = get_object_or_404(Letter.objects.public().only("pk", "title", "slug"), slug=slug)
+        cache.set(key, letter, timeout=settings.PUBLIC_COUNT_CACHE_SECONDS)
+    return letter

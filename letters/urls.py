@@ -9,4 +9,6 @@ urlpatterns = [
     path("<slug:slug>/sign/", views.letter_sign, name="sign"),
     path("<slug:slug>/thanks/", views.letter_thanks, name="thanks"),
     path("<slug:slug>/delivered.pdf", views.letter_delivered_pdf, name="delivered_pdf"),
+    path("<slug:slug>/count.json", views.letter_count_json, name="count_json"),
+    path("<slug:slug>/embed/", views.letter_embed, name="embed"),
 ]

@@ -1,12 +1,17 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_http_methods, require_safe
 
 from letters.models import Delivery
 from letters.selectors import (
     letter_get_public,
+    letter_get_public_cached,
+    letter_public_count,
     letter_published_page,
     letter_signature_counts,
 )
@@ -30,6 +35,15 @@ def _render_letter(request, letter, form, status=200):
             "page": page,
             "count": count,
             "unnamed": unnamed,
+            "progress": letter.progress_percent(count),
+            "days_left": letter.days_until_hand_in,
+            "share_url": request.build_absolute_uri(letter.get_absolute_url()),
+            "embed_url": request.build_absolute_uri(
+                reverse("letters:embed", kwargs={"slug": letter.slug})
+            ),
+            "count_url": request.build_absolute_uri(
+                reverse("letters:count_json", kwargs={"slug": letter.slug})
+            ),
         },
         status=status,
     )
@@ -86,3 +100,31 @@ def letter_delivered_pdf(request, slug):
     response["Content-Disposition"] = f'inline; filename="{letter.slug}-as-delivered.pdf"'
     response["ETag"] = f'"{delivery.sha256}"'
     return response
+
+
+def _public_cache(response):
+    response["Cache-Control"] = f"public, max-age={settings.PUBLIC_COUNT_CACHE_SECONDS}"
+    return response
+
+
+@require_safe
+def letter_count_json(request, slug):
+    """The count for union websites: the title and the number, nothing else."""
+    letter = letter_get_public_cached(slug=slug)
+    response = JsonResponse({"title": letter.title, "count": letter_public_count(letter=letter)})
+    response["Access-Control-Allow-Origin"] = "*"
+    return _public_cache(response)
+
+
+@require_safe
+@xframe_options_exempt
+@csp_override({**settings.SECURE_CSP, "frame-ancestors": ["*"]})
+def letter_embed(request, slug):
+    """A counter to put in an iframe on any website: title, count, a link to sign."""
+    letter = letter_get_public_cached(slug=slug)
+    response = render(
+        request,
+        "letters/embed.html",
+        {"letter": letter, "count": letter_public_count(letter=letter)},
+    )
+    return _public_cache(response)
