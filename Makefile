@@ -15,9 +15,17 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 \
 # browser tests (Playwright's own browser download does not work everywhere).
 DEBIAN_PACKAGES := fonts-dejavu-core gettext chromium
 
-.PHONY: install run test lint check-deploy clean system-packages bench-deps
+.PHONY: install run test lint check-deploy clean system-packages bench-deps messages
 
-install: $(VENV)/.installed system-packages
+MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+
+install: $(VENV)/.installed system-packages messages
+
+# Translations are kept as .po (reviewed in git) and compiled here, never committed.
+messages: $(MESSAGES)
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po $(VENV)/.installed | system-packages
+	$(PY) manage.py compilemessages --locale $* --ignore .venv
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (on PATH or under pyenv)." >&2; exit 1; }
@@ -63,4 +71,4 @@ bench-deps: install
 	$(PY) -m pip install --quiet weasyprint==70.0
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache locale/*/LC_MESSAGES/*.mo

@@ -9,6 +9,7 @@ admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("letters/", include("letters.urls")),
     path("s/", include("signatories.urls")),
     path("", include("campaign.urls")),

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class LetterQuerySet(models.QuerySet):
@@ -15,10 +16,10 @@ class LetterQuerySet(models.QuerySet):
 
 
 class LetterStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    OPEN = "open", "Open for signatures"
-    CLOSED = "closed", "Closed"
-    DELIVERED = "delivered", "Delivered"
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open for signatures")
+    CLOSED = "closed", _("Closed")
+    DELIVERED = "delivered", _("Delivered")
 
 
 class LetterModeration(models.TextChoices):
@@ -49,6 +50,12 @@ class Letter(models.Model):
         blank=True,
         related_name="letters",
         help_text="Where the letter will be handed in.",
+    )
+    language = models.CharField(
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text="The language the letter is written in; the page marks its text so.",
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     moderation = models.CharField(max_length=10, choices=Moderation.choices, default=Moderation.PRE)

@@ -75,7 +75,13 @@ def letter_sign(request, slug):
         return _render_letter(request, letter, form, status=400)
     suspicion = form.suspicion() or abuse.sign_rate_suspicion(ip, letter)
     try:
-        signatory_sign(letter=letter, ip_address=ip, suspicion=suspicion, **form.signature_fields())
+        signatory_sign(
+            letter=letter,
+            ip_address=ip,
+            suspicion=suspicion,
+            language=request.LANGUAGE_CODE,
+            **form.signature_fields(),
+        )
     except LetterNotOpen:
         return _render_letter(request, letter, None, status=409)
     except ValidationError as error:

@@ -2,6 +2,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
 
 from signatories.abuse import form_stamp, form_stamp_suspicion
 from signatories.models import Signatory
@@ -21,7 +22,7 @@ class CleanTextField(forms.CharField):
         value = clean_text(super().to_python(value))
         if has_control_characters(value):
             raise forms.ValidationError(
-                "Please remove the invisible control characters from this field.",
+                _("Please remove the invisible control characters from this field."),
                 code="control_characters",
             )
         return value
@@ -42,52 +43,52 @@ class NameField(CleanTextField):
         super().validate(value)
         if value and not has_letter_or_digit(value):
             raise forms.ValidationError(
-                "Please enter a name with at least one letter.", code="no_letters"
+                _("Please enter a name with at least one letter."), code="no_letters"
             )
 
 
 class SignForm(forms.Form):
     name = NameField(
-        label="Your name (or your organisation’s)",
+        label=_("Your name (or your organisation’s)"),
         max_length=Signatory._meta.get_field("name").max_length,
         widget=forms.TextInput(attrs={"autocomplete": "name", "dir": "auto"}),
     )
     affiliation = CleanTextField(
-        label="Organisation or title, if any",
+        label=_("Organisation or title, if any"),
         required=False,
         max_length=Signatory._meta.get_field("affiliation").max_length,
-        help_text='Printed after your name, e.g. "member of Unite, personal capacity".',
+        help_text=_('Printed after your name, e.g. "member of Unite, personal capacity".'),
         widget=forms.TextInput(attrs={"autocomplete": "organization-title", "dir": "auto"}),
     )
     email = EmailAddressField(
-        label="E-mail",
+        label=_("E-mail"),
         max_length=Signatory._meta.get_field("email").max_length,
-        help_text="For us to contact you and to confirm your signature. Never published.",
+        help_text=_("For us to contact you and to confirm your signature. Never published."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     kind = forms.TypedChoiceField(
-        label="I am signing",
+        label=_("I am signing"),
         choices=[
-            (Signatory.Kind.INDIVIDUAL, "as an individual"),
-            (Signatory.Kind.ORGANISATION, "on behalf of an organisation"),
+            (Signatory.Kind.INDIVIDUAL, _("as an individual")),
+            (Signatory.Kind.ORGANISATION, _("on behalf of an organisation")),
         ],
         initial=Signatory.Kind.INDIVIDUAL,
         widget=forms.RadioSelect,
     )
     display = forms.TypedChoiceField(
-        label="On the published list",
+        label=_("On the published list"),
         choices=Signatory.Display.choices,
         initial=Signatory.Display.FULL,
         widget=forms.RadioSelect,
-        help_text="Signing for an organisation? “Name only” lists it without a contact person.",
+        help_text=_("Signing for an organisation? “Name only” lists it without a contact person."),
     )
     consents_to_updates = forms.BooleanField(
-        label="Send me occasional updates about this campaign",
+        label=_("Send me occasional updates about this campaign"),
         required=False,
     )
     # Bots fill in every field; people never see this one.
     website = forms.CharField(
-        label="Leave this field empty",
+        label=_("Leave this field empty"),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
@@ -117,5 +118,5 @@ class SignForm(forms.Form):
             Field("consents_to_updates"),
             Div(Field("website"), css_class="visually-hidden", aria_hidden="true"),
             Field("rendered"),
-            Submit("sign", "Sign the letter", css_class="btn-lg w-100"),
+            Submit("sign", _("Sign the letter"), css_class="btn-lg w-100"),
         )

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from letters.models import Letter
 from signatories.names import (
@@ -62,8 +63,8 @@ class SignatoryQuerySet(models.QuerySet):
 
 
 class SignatoryKind(models.TextChoices):
-    INDIVIDUAL = "individual", "Individual"
-    ORGANISATION = "organisation", "Organisation"
+    INDIVIDUAL = "individual", _("Individual")
+    ORGANISATION = "organisation", _("Organisation")
 
 
 class SignatorySource(models.TextChoices):
@@ -73,9 +74,9 @@ class SignatorySource(models.TextChoices):
 
 
 class SignatoryDisplay(models.TextChoices):
-    FULL = "full", "Publish my name with my organisation or title"
-    NAME = "name", "Publish my name only"
-    HIDDEN = "hidden", "Count my signature, but do not publish my name"
+    FULL = "full", _("Publish my name with my organisation or title")
+    NAME = "name", _("Publish my name only")
+    HIDDEN = "hidden", _("Count my signature, but do not publish my name")
 
 
 class SignatorySuspicion(models.TextChoices):
@@ -134,6 +135,12 @@ class Signatory(models.Model):
         default=SignatorySuspicion.NONE,
         blank=True,
         help_text="Set by the abuse checks: held for a moderator even on a post-moderated letter.",
+    )
+    language = models.CharField(
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text="The interface language the signer used; their e-mails are written in it.",
     )
     confirmation_sent_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When the last confirmation mail went out."

@@ -2,11 +2,13 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Value
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 
 from letters.models import Letter
 from signatories import tokens
@@ -68,6 +70,7 @@ def signatory_sign(
     consents_to_updates=False,
     ip_address=None,
     suspicion=Signatory.Suspicion.NONE,
+    language=None,
 ):
     """Record a web signature and send the mail that confirms it.
 
@@ -91,6 +94,7 @@ def signatory_sign(
         consents_to_updates=consents_to_updates,
         ip_hash=hash_ip(ip_address),
         suspicion=suspicion,
+        language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
     )
     signatory.set_sort_name()
     # The database enforces uniqueness; checking it here would only race.
@@ -122,10 +126,10 @@ def _insert_once(signatory):
             Signatory.objects.bulk_create([signatory], ignore_conflicts=True)
     except IntegrityError:
         # full_clean checks every constraint first; this is the last line, not the path.
-        raise ValidationError("This signature could not be saved.", code="not_saved") from None
+        raise ValidationError(_("This signature could not be saved."), code="not_saved") from None
     stored = Signatory.objects.filter(letter=signatory.letter).with_email(signatory.email).first()
     if stored is None:
-        raise ValidationError("This signature could not be saved.", code="not_saved")
+        raise ValidationError(_("This signature could not be saved."), code="not_saved")
     created = (stored.created_at, stored.name) == (signatory.created_at, signatory.name)
     return stored, created
 

@@ -13,7 +13,7 @@ from django.core.mail import EmailMessage
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from signatories import tokens
 
@@ -58,8 +58,9 @@ def _send(signatory, template):
         "confirm_days": settings.CONFIRMATION_MAX_AGE_DAYS,
         **_links(signatory),
     }
-    subject = render_to_string(f"signatories/email/{template}_subject.txt", context)
-    body = render_to_string(f"signatories/email/{template}_body.txt", context)
+    with translation.override(signatory.language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"signatories/email/{template}_subject.txt", context)
+        body = render_to_string(f"signatories/email/{template}_body.txt", context)
     # One line, whatever a letter title holds: no header can be smuggled in.
     subject = " ".join(subject.split())
     message = EmailMessage(subject=subject, body=body, to=[signatory.email])

@@ -56,3 +56,17 @@ def test_a_form_with_errors_has_no_violations(page, live_server, axe):
     page.get_by_role("button", name="Sign the letter").click()
     assert page.locator("[aria-invalid=true]").count() >= 2
     assert axe(page) == []
+
+
+@pytest.mark.parametrize("locale", ["kk-KZ", "ru-RU"])
+def test_the_translated_pages_have_no_violations_either(browser, live_server, pages, axe, locale):
+    context = browser.new_context(bypass_csp=True, locale=locale, **PHONE)
+    page = context.new_page()
+    found = {}
+    for name in ["campaign", "letter", "thank-you", "withdraw", "invalid link"]:
+        page.goto(live_server.url + pages[name])
+        assert page.locator("html").get_attribute("lang") == locale[:2]
+        if violations := axe(page):
+            found[name] = violations
+    context.close()
+    assert found == {}
