@@ -14,7 +14,14 @@ from django.utils.html import format_html
 
 from config.admin import ReadOnlyAdminMixin
 from letters.csv_export import csv_lines
-from letters.models import Delivery, Letter, LetterStatusChange, PaperSheet
+from letters.models import (
+    Delivery,
+    Letter,
+    LetterStatusChange,
+    LetterTranslation,
+    PaperSheet,
+    Reply,
+)
 from letters.paper_sheet import render_paper_sheets
 from letters.pdf import render_letter_pdf
 from letters.services import (
@@ -63,6 +70,54 @@ class PaperSheetsForm(forms.Form):
     )
 
 
+class LetterTranslationInline(admin.StackedInline):
+    model = LetterTranslation
+    extra = 0
+    fields = ["language", "is_ready", "title", "salutation", "body", "closing"]
+
+
+MAX_REPLY_PDF_BYTES = 10 * 1024 * 1024
+
+
+class ReplyForm(forms.ModelForm):
+    upload = forms.FileField(
+        label="Reply as PDF", required=False, help_text="Optional; at most 10 MB."
+    )
+
+    class Meta:
+        model = Reply
+        fields = ["received_on", "sender", "text"]
+
+    def clean_upload(self):
+        upload = self.cleaned_data.get("upload")
+        if upload is None:
+            return None
+        if upload.size > MAX_REPLY_PDF_BYTES:
+            raise forms.ValidationError("The PDF is larger than 10 MB.")
+        data = upload.read()
+        if not data.startswith(b"%PDF-"):
+            raise forms.ValidationError("This file is not a PDF.")
+        return (upload.name[:200], data)
+
+    def save(self, commit=True):
+        reply = super().save(commit=False)
+        if self.cleaned_data.get("upload"):
+            reply.pdf_name, reply.pdf = self.cleaned_data["upload"]
+        if commit:
+            reply.save()
+        return reply
+
+
+class ReplyInline(admin.StackedInline):
+    model = Reply
+    form = ReplyForm
+    extra = 0
+    readonly_fields = ["pdf_name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("pdf")
+
+
 class CsvUploadForm(PaperSheetForm):
     file = forms.FileField(
         label="CSV file",
@@ -90,11 +145,11 @@ class LetterAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["status", "status_changed_at", "created_at", "public_page", "signatures"]
     autocomplete_fields = ["hand_in_event"]
-    inlines = [LetterStatusChangeInline]
+    inlines = [LetterTranslationInline, ReplyInline, LetterStatusChangeInline]
     view_on_site = True
     fieldsets = [
         (None, {"fields": ["campaign", "title", "slug", "public_page"]}),
-        ("The letter", {"fields": ["addressee", "salutation", "body", "closing"]}),
+        ("The letter", {"fields": ["language", "addressee", "salutation", "body", "closing"]}),
         ("Hand-in", {"fields": ["hand_in_date", "hand_in_event", "target_count"]}),
         (
             "Status",
@@ -318,9 +373,9 @@ class LetterAdmin(admin.ModelAdmin):
         letter = self._one_letter(request, queryset)
         return letter and self._csv_response(letter)
 
-    def _pdf_response(self, letter):
+    def _pdf_response(self, letter, *, with_translations=False):
         buffer = io.BytesIO()
-        render_letter_pdf(letter, buffer)
+        render_letter_pdf(letter, buffer, with_translations=with_translations)
         buffer.seek(0)
         return FileResponse(
             buffer,
@@ -343,7 +398,7 @@ class LetterAdmin(admin.ModelAdmin):
         letter = self._letter_or_404(request, object_id)
         if not self.has_view_permission(request, letter):
             raise PermissionDenied
-        return self._pdf_response(letter)
+        return self._pdf_response(letter, with_translations="translations" in request.GET)
 
     def csv_export_view(self, request, object_id):
         letter = self._letter_or_404(request, object_id)

@@ -6,6 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def split_paragraphs(text):
+    """Paragraphs separated by blank lines, each paragraph's own line breaks kept."""
+    text = text.replace("\r\n", "\n").strip()
+    return [p.strip("\n") for p in text.split("\n\n") if p.strip()]
+
+
 class LetterQuerySet(models.QuerySet):
     def public(self):
         """Letters anyone may read: everything but drafts."""
@@ -106,9 +112,7 @@ class Letter(models.Model):
 
     @property
     def paragraphs(self):
-        """The body split on blank lines, each paragraph's own line breaks kept."""
-        text = self.body.replace("\r\n", "\n").strip()
-        return [p.strip("\n") for p in text.split("\n\n") if p.strip()]
+        return split_paragraphs(self.body)
 
 
 class LetterStatusChange(models.Model):
@@ -178,3 +182,48 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.letter}: delivered {self.delivered_at:%d %b %Y} with {self.signature_count}"
+
+
+class LetterTranslation(models.Model):
+    """The letter in another language, for readers; the original is what is handed in."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES)
+    title = models.CharField(max_length=200)
+    salutation = models.CharField(max_length=200)
+    body = models.TextField(help_text="Blank lines separate paragraphs, as in the original.")
+    closing = models.CharField(max_length=200)
+    is_ready = models.BooleanField(
+        "ready to publish", default=False, help_text="Never shown until ticked."
+    )
+
+    class Meta:
+        ordering = ["letter", "language"]
+        constraints = [
+            models.UniqueConstraint("letter", "language", name="one_translation_per_language"),
+        ]
+
+    def __str__(self):
+        return f"{self.letter} ({self.get_language_display()})"
+
+    @property
+    def paragraphs(self):
+        return split_paragraphs(self.body)
+
+
+class Reply(models.Model):
+    """The addressee's answer, on the record under the delivery."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="replies")
+    received_on = models.DateField()
+    sender = models.CharField(max_length=200, help_text='E.g. "Foreign and Commonwealth Office".')
+    text = models.TextField(help_text="The reply as received, or a summary if it is long.")
+    pdf = models.BinaryField(null=True, blank=True, editable=False)
+    pdf_name = models.CharField(max_length=200, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["received_on", "pk"]
+        verbose_name_plural = "replies"
+
+    def __str__(self):
+        return f"Reply from {self.sender} ({self.received_on:%d %b %Y})"

@@ -103,23 +103,23 @@ class LazyFlowables:
     split parts), so a buffer in front of a database iterator is enough.
     """
 
-    def __init__(self, head, tail, tail_count):
+    def __init__(self, head, tail):
         self._buffer = list(head)
         self._tail = iter(tail)
-        self._remaining = tail_count
+        self._exhausted = False
 
     def _fill(self, size):
-        while len(self._buffer) < size and self._remaining > 0:
+        while len(self._buffer) < size and not self._exhausted:
             try:
                 self._buffer.append(next(self._tail))
-                self._remaining -= 1
             except StopIteration:
-                self._remaining = 0
+                self._exhausted = True
 
     def __len__(self):
-        if not self._buffer:
-            self._fill(1)
-        return len(self._buffer) + self._remaining
+        # A lower bound that is exact at the end: one item past the buffer is
+        # looked at, so "is there more?" is always answered truthfully.
+        self._fill(len(self._buffer) + 1)
+        return len(self._buffer)
 
     def _reach(self, index):
         if isinstance(index, slice):
@@ -228,10 +228,33 @@ def letter_flowables(letter, styles, count):
     return items
 
 
-def render_letter_pdf(letter, out, *, progress=None):
+def translation_flowables(letter, styles):
+    """Ready translations after the names, for readers; the original stays the letter."""
+    items = []
+    for translation in letter.translations.filter(is_ready=True).exclude(language=letter.language):
+        items += [
+            NextPageTemplate("letter"),
+            PageBreak(),
+            Paragraph(
+                _text(
+                    f"Translation ({translation.get_language_display()}), for information: "
+                    "the original text above is the letter handed in."
+                ),
+                styles["campaign"],
+            ),
+            Paragraph(_text(translation.title), styles["title"]),
+            Paragraph(_text(translation.salutation), styles["body"]),
+            *(Paragraph(_text(p), styles["body"]) for p in translation.paragraphs),
+            Paragraph(_text(translation.closing), styles["body"]),
+        ]
+    return items
+
+
+def render_letter_pdf(letter, out, *, progress=None, with_translations=False):
     """Write the signed letter to `out` (a path or binary file); returns the number of names.
 
-    `progress(done, total)` is called as names are laid out.
+    `progress(done, total)` is called as names are laid out. With
+    `with_translations`, ready translations follow the names.
     """
     fonts = register_fonts()
     styles = _styles(fonts)
@@ -251,6 +274,8 @@ def render_letter_pdf(letter, out, *, progress=None):
         if unnamed:
             others = f"and {unnamed:,} other{'s' * (unnamed != 1)} who asked not to be named"
             yield NameLine(others, fonts["Sans"])
+        if with_translations:
+            yield from translation_flowables(letter, styles)
 
     head = letter_flowables(letter, styles, count)
     if count > TWO_COLUMNS_FROM:
@@ -279,7 +304,7 @@ def render_letter_pdf(letter, out, *, progress=None):
     doc.addPageTemplates([PageTemplate("letter", [body]), PageTemplate("names", columns)])
     footer = f"{letter.title} · {count:,} signature{'s' * (count != 1)}"
     doc.build(
-        LazyFlowables(head, names(), listed + (1 if unnamed else 0)),
+        LazyFlowables(head, names()),
         canvasmaker=functools.partial(NumberedCanvas, footer=footer, footer_font=fonts["Sans"]),
     )
     return count

@@ -1,10 +1,12 @@
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
-from letters.models import Letter
+from letters.models import Letter, LetterTranslation, Reply
 from signatories.models import Signatory
 
 
@@ -13,8 +15,63 @@ def letter_get_public(*, slug):
     return get_object_or_404(
         Letter.objects.public()
         .select_related("campaign", "hand_in_event", "delivery")
-        .defer("delivery__pdf"),
+        .defer("delivery__pdf")
+        .prefetch_related(
+            Prefetch(
+                "translations",
+                queryset=LetterTranslation.objects.filter(is_ready=True),
+                to_attr="ready_translations",
+            ),
+            Prefetch("replies", queryset=Reply.objects.defer("pdf"), to_attr="reply_list"),
+        ),
         slug=slug,
+    )
+
+
+@dataclass(frozen=True)
+class Version:
+    """One language's text of a letter, as the page shows it."""
+
+    language: str
+    title: str
+    salutation: str
+    paragraphs: list
+    closing: str
+    is_original: bool
+
+
+def letter_versions(*, letter):
+    """The original first, then the translations marked ready (never the others)."""
+    versions = [
+        Version(
+            letter.language,
+            letter.title,
+            letter.salutation,
+            letter.paragraphs,
+            letter.closing,
+            True,
+        )
+    ]
+    versions += [
+        Version(t.language, t.title, t.salutation, t.paragraphs, t.closing, False)
+        for t in letter.ready_translations
+        if t.language != letter.language
+    ]
+    return versions
+
+
+def letter_version_for(*, versions, requested, language):
+    """The version asked for by ?version=, else the visitor's language, else the original."""
+    by_language = {v.language: v for v in versions}
+    return by_language.get(requested) or by_language.get(language) or versions[0]
+
+
+def letter_notables(*, letter):
+    """Notable signatories for the top of the page, as they agreed to be shown."""
+    return list(
+        Signatory.objects.filter(letter=letter, is_notable=True)
+        .for_delivery()
+        .only("pk", "kind", "name", "affiliation", "display", "sort_key")
     )
 
 

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<slug:slug>/delivered.pdf", views.letter_delivered_pdf, name="delivered_pdf"),
     path("<slug:slug>/count.json", views.letter_count_json, name="count_json"),
     path("<slug:slug>/embed/", views.letter_embed, name="embed"),
+    path("<slug:slug>/replies/<int:pk>.pdf", views.letter_reply_pdf, name="reply_pdf"),
 ]

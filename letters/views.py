@@ -7,13 +7,16 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_http_methods, require_safe
 
-from letters.models import Delivery
+from letters.models import Delivery, Reply
 from letters.selectors import (
     letter_get_public,
     letter_get_public_cached,
+    letter_notables,
     letter_public_count,
     letter_published_page,
     letter_signature_counts,
+    letter_version_for,
+    letter_versions,
 )
 from signatories import abuse
 from signatories.forms import SignForm
@@ -22,6 +25,12 @@ from signatories.services import LetterNotOpen, signatory_sign
 
 def _render_letter(request, letter, form, status=200):
     count, unnamed = letter_signature_counts(letter=letter)
+    versions = letter_versions(letter=letter)
+    version = letter_version_for(
+        versions=versions,
+        requested=request.GET.get("version"),
+        language=request.LANGUAGE_CODE,
+    )
     page = letter_published_page(
         letter=letter, page_number=request.GET.get("page"), listed_count=count - unnamed
     )
@@ -35,6 +44,10 @@ def _render_letter(request, letter, form, status=200):
             "page": page,
             "count": count,
             "unnamed": unnamed,
+            "versions": versions,
+            "version": version,
+            "original": versions[0],
+            "notables": letter_notables(letter=letter),
             "progress": letter.progress_percent(count),
             "days_left": letter.days_until_hand_in,
             "share_url": request.build_absolute_uri(letter.get_absolute_url()),
@@ -134,3 +147,13 @@ def letter_embed(request, slug):
         {"letter": letter, "count": letter_public_count(letter=letter)},
     )
     return _public_cache(response)
+
+
+@require_safe
+def letter_reply_pdf(request, slug, pk):
+    """The addressee's reply as received, when the organisers attached it."""
+    letter = letter_get_public(slug=slug)
+    reply = get_object_or_404(Reply.objects.exclude(pdf=None), letter=letter, pk=pk)
+    response = HttpResponse(bytes(reply.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{letter.slug}-reply-{reply.pk}.pdf"'
+    return response

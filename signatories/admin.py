@@ -5,7 +5,11 @@ from django.utils.html import format_html, format_html_join
 
 from config.admin import ReadOnlyAdminMixin
 from signatories.models import ModerationAction, Signatory
-from signatories.services import signatories_decide, signatory_admin_save
+from signatories.services import (
+    signatories_decide,
+    signatories_set_notable,
+    signatory_admin_save,
+)
 
 CONTACT_PERMISSION = "signatories.view_contact_details"
 
@@ -92,6 +96,7 @@ class SignatoryAdminForm(forms.ModelForm):
             "paper_sheet",
             "display",
             "consents_to_updates",
+            "is_notable",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -124,6 +129,7 @@ class SignatoryAdmin(admin.ModelAdmin):
         "kind",
         "source",
         ConfirmedFilter,
+        "is_notable",
         "suspicion",
         "display",
     ]
@@ -133,7 +139,7 @@ class SignatoryAdmin(admin.ModelAdmin):
     # changelist; the filtered count is enough to page.
     show_full_result_count = False
     search_fields = ["name", "affiliation"]
-    actions = ["approve", "reject", "restore"]
+    actions = ["approve", "reject", "restore", "mark_notable", "unmark_notable"]
     readonly_fields = [
         "source",
         "suspicion",
@@ -161,6 +167,7 @@ class SignatoryAdmin(admin.ModelAdmin):
             },
         ),
         ("Privacy", {"fields": ["display", "consents_to_updates", "ip_hash", "anonymised_at"]}),
+        ("On the page", {"fields": ["is_notable"]}),
         ("Record", {"fields": ["sort_key", "created_at", "history"]}),
     ]
 
@@ -267,6 +274,16 @@ class SignatoryAdmin(admin.ModelAdmin):
     @admin.action(description="Restore selected signatures to the queue", permissions=["change"])
     def restore(self, request, queryset):
         self._decide(request, queryset, ModerationAction.Decision.RESTORE)
+
+    @admin.action(description="List as notable at the top of the page", permissions=["change"])
+    def mark_notable(self, request, queryset):
+        count = signatories_set_notable(queryset=queryset, notable=True)
+        self.message_user(request, f"{count} marked notable.", messages.SUCCESS)
+
+    @admin.action(description="No longer notable", permissions=["change"])
+    def unmark_notable(self, request, queryset):
+        count = signatories_set_notable(queryset=queryset, notable=False)
+        self.message_user(request, f"{count} no longer notable.", messages.SUCCESS)
 
 
 @admin.register(ModerationAction)

@@ -148,6 +148,11 @@ class Signatory(models.Model):
     anonymised_at = models.DateTimeField(
         null=True, blank=True, help_text="When the e-mail address and IP hash were erased."
     )
+    is_notable = models.BooleanField(
+        "notable",
+        default=False,
+        help_text="Listed at the top of the letter page (an MP, a general secretary).",
+    )
     consents_to_updates = models.BooleanField("consents to campaign updates", default=False)
     paper_sheet = models.CharField(
         max_length=40,

@@ -341,3 +341,10 @@ def signatories_resend_confirmations(*, letter=None, older_than_minutes=10):
         send_confirmation_email.enqueue(pk, 1, requested)
     logger.info("Queued %s confirmation mails again", len(ids))
     return len(ids)
+
+
+def signatories_set_notable(*, queryset, notable):
+    """Mark or unmark signatures as notable (listed first on the page); one UPDATE."""
+    return Signatory.objects.filter(pk__in=queryset.order_by().values("pk")).update(
+        is_notable=notable
+    )

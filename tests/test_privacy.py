@@ -7,6 +7,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from pypdf import PdfReader
 
+from letters.models import Reply
 from letters.services import letter_transition
 from signatories import tokens
 from signatories.models import Signatory
@@ -71,7 +72,31 @@ def world(db):
         letter=delivered, name="Named Person", affiliation="Secret Employer", display="name"
     )
     letter_transition(letter=delivered, to_status="delivered")
-    return {"event": event, "letter": letter, "people": people, "delivered": delivered}
+    reply = Reply.objects.create(
+        letter=delivered,
+        received_on="2014-01-20",
+        sender="Foreign Office",
+        text="We have noted your letter.",
+        pdf=tiny_pdf("We have noted your letter."),
+        pdf_name="reply.pdf",
+    )
+    return {
+        "event": event,
+        "letter": letter,
+        "people": people,
+        "delivered": delivered,
+        "reply": reply,
+    }
+
+
+def tiny_pdf(text):
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    pdf.drawString(72, 720, text)
+    pdf.save()
+    return buffer.getvalue()
 
 
 def body_text(response):
@@ -99,6 +124,10 @@ def test_no_public_url_shows_an_email_a_hidden_name_or_an_ip(client, world, on_c
         "set_language": reverse("set_language"),
         "letters:count_json": reverse("letters:count_json", kwargs={"slug": letter.slug}),
         "letters:embed": reverse("letters:embed", kwargs={"slug": letter.slug}),
+        "letters:reply_pdf": reverse(
+            "letters:reply_pdf",
+            kwargs={"slug": world["delivered"].slug, "pk": world["reply"].pk},
+        ),
         "letters:delivered_pdf": reverse(
             "letters:delivered_pdf", kwargs={"slug": world["delivered"].slug}
         ),

@@ -51,7 +51,7 @@ def test_the_list_is_paginated(client, letter, settings):
 
 
 def test_query_count_is_the_same_for_10_and_1000_signatories(
-    client, letter, django_assert_num_queries
+    client, letter, django_assert_num_queries, django_assert_max_num_queries
 ):
     def fill(n):
         Signatory.objects.bulk_create(
@@ -59,7 +59,7 @@ def test_query_count_is_the_same_for_10_and_1000_signatories(
         )
 
     fill(10)
-    with django_assert_num_queries(3) as small:
+    with django_assert_max_num_queries(6) as small:
         client.get(letter.get_absolute_url())
     fill(990)
     with django_assert_num_queries(len(small.captured_queries)):

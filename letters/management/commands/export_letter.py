@@ -18,6 +18,11 @@ class Command(BaseCommand):
         parser.add_argument("letter", help="The letter's slug.")
         parser.add_argument("--format", choices=["pdf", "csv"], default="pdf")
         parser.add_argument("-o", "--output", type=Path, required=True, help="File to write.")
+        parser.add_argument(
+            "--with-translations",
+            action="store_true",
+            help="PDF only: append the translations marked ready after the names.",
+        )
 
     def _progress(self):
         """A progress bar on a terminal; nothing in a log or a pipe."""
@@ -35,12 +40,17 @@ class Command(BaseCommand):
 
         return show
 
-    def handle(self, *args, letter, format, output, **options):
+    def handle(self, *args, letter, format, output, with_translations, **options):
         target = letter_for_command(letter)
         try:
             with output.open("wb") as out:
                 if format == "pdf":
-                    count = render_letter_pdf(target, out, progress=self._progress())
+                    count = render_letter_pdf(
+                        target,
+                        out,
+                        progress=self._progress(),
+                        with_translations=with_translations,
+                    )
                 else:
                     total = Signatory.objects.filter(
                         letter=target, withdrawn_at__isnull=True
