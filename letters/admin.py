@@ -21,6 +21,8 @@ from letters.models import (
     LetterTranslation,
     PaperSheet,
     Reply,
+    Update,
+    UpdateRecipient,
 )
 from letters.paper_sheet import render_paper_sheets
 from letters.pdf import render_letter_pdf
@@ -31,6 +33,7 @@ from letters.services import (
     letter_transition,
     paper_sheets_issue,
 )
+from letters.updates import update_audience, update_counts, update_preview, update_send
 from signatories.admin import can_see_contacts
 from signatories.models import Signatory
 from signatories.paper import (
@@ -472,3 +475,108 @@ class PaperSheetAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # sheets are numbered by printing them from the letter's page
+
+
+@admin.register(Update)
+class UpdateAdmin(admin.ModelAdmin):
+    list_display = ["subject", "letter", "kind", "created_at", "queued", "sent", "failed"]
+    list_filter = ["kind", "letter"]
+    list_select_related = ["letter"]
+    fields = ["letter", "subject", "body", "is_public", "kind", "created_by", "send_requested_at"]
+    readonly_fields = ["kind", "created_by", "send_requested_at"]
+    actions = ["send_selected"]
+
+    def get_queryset(self, request):
+        status = UpdateRecipient.Status
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_queued=Count("recipients", filter=Q(recipients__status=status.QUEUED)),
+                n_sent=Count("recipients", filter=Q(recipients__status=status.SENT)),
+                n_failed=Count("recipients", filter=Q(recipients__status=status.FAILED)),
+            )
+        )
+
+    @admin.display(description="queued", ordering="n_queued")
+    def queued(self, obj):
+        return obj.n_queued
+
+    @admin.display(description="sent", ordering="n_sent")
+    def sent(self, obj):
+        return obj.n_sent
+
+    @admin.display(description="failed", ordering="n_failed")
+    def failed(self, obj):
+        return obj.n_failed
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="letters_update_preview",
+            ),
+            path(
+                "<path:object_id>/send/",
+                self.admin_site.admin_view(self.send_view),
+                name="letters_update_send",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _update_or_404(self, object_id):
+        if not str(object_id).isdigit():
+            raise Http404("No such update.")
+        return get_object_or_404(Update.objects.select_related("letter__campaign"), pk=object_id)
+
+    def preview_view(self, request, object_id):
+        """The mail as a signatory will receive it; the addressee shown is a stand-in."""
+        update = self._update_or_404(object_id)
+        if not self.has_view_permission(request, update):
+            raise PermissionDenied
+        subject, body = update_preview(update=update)
+        return TemplateResponse(
+            request,
+            "admin/letters/update/preview.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": update,
+                "title": f"Preview: {update.subject}",
+                "subject": subject,
+                "body": body,
+                "audience": update_audience(update=update).count(),
+                "counts": update_counts(update=update),
+            },
+        )
+
+    def send_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        update = self._update_or_404(object_id)
+        if not self.has_change_permission(request, update):
+            raise PermissionDenied
+        self._send(request, update)
+        return redirect("admin:letters_update_change", update.pk)
+
+    def _send(self, request, update):
+        queued = update_send(update=update)
+        if queued:
+            self.message_user(request, f"“{update}”: {queued} copies queued for sending.")
+        else:
+            self.message_user(
+                request,
+                f"“{update}”: nothing to send; everyone in its audience has it.",
+                messages.WARNING,
+            )
+
+    @admin.action(description="Send to signatories who asked for updates", permissions=["change"])
+    def send_selected(self, request, queryset):
+        for update in queryset.select_related("letter"):
+            self._send(request, update)

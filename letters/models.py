@@ -171,6 +171,9 @@ class Delivery(models.Model):
     # app host can serve it.
     pdf = models.BinaryField(editable=False)
     sha256 = models.CharField("SHA-256", max_length=64, editable=False)
+    # Which page each printed signatory's name stands on, recorded while the
+    # PDF above was laid out: {"<signatory id>": page}.
+    pages = models.JSONField(default=dict, editable=False)
 
     class Meta:
         verbose_name_plural = "deliveries"
@@ -227,3 +230,83 @@ class Reply(models.Model):
 
     def __str__(self):
         return f"Reply from {self.sender} ({self.received_on:%d %b %Y})"
+
+
+class UpdateKind(models.TextChoices):
+    NEWS = "news", "News for signatories"
+    RECEIPT = "receipt", "Delivery receipt"
+
+
+class Update(models.Model):
+    """News for signatories who asked for it; also the receipt sent at delivery."""
+
+    Kind = UpdateKind
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="updates")
+    kind = models.CharField(max_length=20, choices=UpdateKind.choices, default=UpdateKind.NEWS)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(help_text="Plain text. Blank lines separate paragraphs.")
+    is_public = models.BooleanField(
+        "also on the letter page", default=True, help_text="Shown under the letter as news."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    send_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=UpdateKind.values), name="update_kind_valid"
+            ),
+            models.UniqueConstraint(
+                "letter",
+                condition=Q(kind=UpdateKind.RECEIPT),
+                name="one_delivery_receipt_per_letter",
+            ),
+        ]
+
+    def __str__(self):
+        return self.subject
+
+    @property
+    def paragraphs(self):
+        return split_paragraphs(self.body)
+
+
+class RecipientStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed (will be tried again)"
+    CANCELLED = "cancelled", "Not sent (unsubscribed, withdrawn or erased meanwhile)"
+
+
+class UpdateRecipient(models.Model):
+    """One signatory's copy of one update: the row that makes sending exactly-once."""
+
+    Status = RecipientStatus
+
+    update = models.ForeignKey(Update, on_delete=models.CASCADE, related_name="recipients")
+    signatory = models.ForeignKey(
+        "signatories.Signatory", on_delete=models.CASCADE, related_name="update_copies"
+    )
+    status = models.CharField(
+        max_length=20, choices=RecipientStatus.choices, default=RecipientStatus.QUEUED
+    )
+    page = models.PositiveIntegerField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("update", "signatory", name="one_copy_per_signatory"),
+            models.CheckConstraint(
+                condition=Q(status__in=RecipientStatus.values), name="recipient_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["update", "status"], name="recipient_status_idx")]
+
+    def __str__(self):
+        return f"{self.update} → signatory {self.signatory_id}: {self.status}"

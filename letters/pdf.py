@@ -70,11 +70,12 @@ class NameLine(Flowable):
 
     indent = 10
 
-    def __init__(self, text, font):
+    def __init__(self, text, font, *, key=None, pages=None):
         super().__init__()
         self.text = text
         self.font = font
         self.lines = []
+        self.key, self.pages = key, pages
 
     def wrap(self, avail_width, avail_height):
         self.lines = wrap_text(self.text, self.font, NAME_SIZE, avail_width - self.indent)
@@ -85,6 +86,8 @@ class NameLine(Flowable):
         return []  # a name is never cut across columns or pages
 
     def draw(self):
+        if self.pages is not None and self.key is not None:
+            self.pages[str(self.key)] = self.canv.getPageNumber()
         self.canv.setFont(self.font, NAME_SIZE)
         y = self.height - NAME_SIZE
         for number, line in enumerate(self.lines):
@@ -250,11 +253,12 @@ def translation_flowables(letter, styles):
     return items
 
 
-def render_letter_pdf(letter, out, *, progress=None, with_translations=False):
+def render_letter_pdf(letter, out, *, progress=None, with_translations=False, pages=None):
     """Write the signed letter to `out` (a path or binary file); returns the number of names.
 
     `progress(done, total)` is called as names are laid out. With
-    `with_translations`, ready translations follow the names.
+    `with_translations`, ready translations follow the names. A `pages` dict
+    is filled with {signatory id: page number} as each name is drawn.
     """
     fonts = register_fonts()
     styles = _styles(fonts)
@@ -263,14 +267,15 @@ def render_letter_pdf(letter, out, *, progress=None, with_translations=False):
     listed = count - unnamed
 
     def names():
-        columns = ("kind", "name", "affiliation", "display")
+        columns = ("pk", "kind", "name", "affiliation", "display")
         rows_iter = rows.values_list(*columns).iterator(chunk_size=2000)
-        for done, (kind, name, affiliation, display) in enumerate(rows_iter, start=1):
+        for done, (pk, kind, name, affiliation, display) in enumerate(rows_iter, start=1):
             if progress and (done % 500 == 0 or done == listed):
                 progress(done, listed)
             bold = kind == Signatory.Kind.ORGANISATION
             shown = affiliation if display == Signatory.Display.FULL else ""
-            yield NameLine(name_text(name, shown), fonts["Sans-Bold" if bold else "Sans"])
+            font = fonts["Sans-Bold" if bold else "Sans"]
+            yield NameLine(name_text(name, shown), font, key=pk, pages=pages)
         if unnamed:
             others = f"and {unnamed:,} other{'s' * (unnamed != 1)} who asked not to be named"
             yield NameLine(others, fonts["Sans"])

@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
-from letters.models import Letter, LetterTranslation, Reply
+from letters.models import Letter, LetterTranslation, Reply, Update, UpdateKind
 from signatories.models import Signatory
 
 
@@ -23,6 +23,13 @@ def letter_get_public(*, slug):
                 to_attr="ready_translations",
             ),
             Prefetch("replies", queryset=Reply.objects.defer("pdf"), to_attr="reply_list"),
+            Prefetch(
+                "updates",
+                queryset=Update.objects.filter(is_public=True, kind=UpdateKind.NEWS)
+                .exclude(send_requested_at=None)
+                .order_by("-created_at"),
+                to_attr="public_updates",
+            ),
         ),
         slug=slug,
     )

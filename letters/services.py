@@ -64,6 +64,7 @@ def letter_transition(*, letter, to_status, changed_by=None):
         if to_status == Status.DELIVERED:
             _delivery_record(letter=locked, delivered_by=changed_by, delivered_at=now)
             transaction.on_commit(lambda: _schedule_anonymisation(locked, now))
+            transaction.on_commit(lambda: _send_receipts(locked))
     letter.status = locked.status
     letter.status_changed_at = locked.status_changed_at
     return letter
@@ -74,7 +75,8 @@ def _delivery_record(*, letter, delivered_by, delivered_at):
     from letters.pdf import render_letter_pdf
 
     buffer = io.BytesIO()
-    count = render_letter_pdf(letter, buffer)
+    pages = {}
+    count = render_letter_pdf(letter, buffer, pages=pages)
     pdf = buffer.getvalue()
     event = letter.hand_in_event
     place = ", ".join(part for part in (event.place, event.address) if part) if event else ""
@@ -86,6 +88,7 @@ def _delivery_record(*, letter, delivered_by, delivered_at):
         signature_count=count,
         pdf=pdf,
         sha256=hashlib.sha256(pdf).hexdigest(),
+        pages=pages,
     )
 
 
@@ -135,3 +138,9 @@ def _schedule_anonymisation(letter, delivered_at):
     else:
         # The immediate backend cannot wait days; development and tests only.
         logger.info("Letter %s: anonymisation not scheduled (no deferring task backend)", letter.pk)
+
+
+def _send_receipts(letter):
+    from letters.updates import receipt_create_and_send
+
+    receipt_create_and_send(letter=letter)

@@ -48,6 +48,7 @@ def _render_letter(request, letter, form, status=200):
             "version": version,
             "original": versions[0],
             "notables": letter_notables(letter=letter),
+            "public_updates": letter.public_updates,
             "progress": letter.progress_percent(count),
             "days_left": letter.days_until_hand_in,
             "share_url": request.build_absolute_uri(letter.get_absolute_url()),

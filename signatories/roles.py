@@ -29,6 +29,7 @@ ORGANISER_PERMISSIONS = [
             ("campaign", "event"),
             ("campaign", "resource"),
             ("letters", "letter"),
+            ("letters", "update"),
         ]
         for action in ("add", "change", "view", "delete")
     ),

@@ -174,6 +174,17 @@ def signatory_withdraw(*, token):
     return signatory
 
 
+def signatory_unsubscribe(*, token):
+    """Stop updates for this signature; the signature itself stays. Safe to repeat."""
+    with transaction.atomic():
+        signatory = signatory_get_by_token(token=token, purpose=tokens.UNSUBSCRIBE, for_update=True)
+        if signatory.consents_to_updates:
+            signatory.consents_to_updates = False
+            signatory.save(update_fields=["consents_to_updates"])
+    logger.info("Signature %s unsubscribed from updates", signatory.pk)
+    return signatory
+
+
 def signatory_erase(*, token):
     """Remove a signature and everything it held: name, address, IP hash, audit entries.
 

@@ -5,77 +5,19 @@ it should hold no personal data.
 """
 
 import logging
-import smtplib
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.tasks import task
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from signatories import tokens
+from signatories.mail import MailNotSent, send_to_signatory
 
 logger = logging.getLogger(__name__)
 
 
-class MailNotSent(Exception):
-    """A mail that failed, described without the address it was for."""
-
-
-def _absolute(path):
-    return f"{settings.SITE_URL}{path}"
-
-
-def _links(signatory):
-    return {
-        "confirm_url": _absolute(
-            reverse(
-                "signatories:confirm",
-                kwargs={"token": tokens.make_token(signatory, tokens.CONFIRM)},
-            )
-        ),
-        "withdraw_url": _absolute(
-            reverse(
-                "signatories:withdraw",
-                kwargs={"token": tokens.make_token(signatory, tokens.WITHDRAW)},
-            )
-        ),
-        "erase_url": _absolute(
-            reverse(
-                "signatories:erase", kwargs={"token": tokens.make_token(signatory, tokens.ERASE)}
-            )
-        ),
-        "letter_url": _absolute(signatory.letter.get_absolute_url()),
-    }
-
-
 def _send(signatory, template):
-    context = {
-        "signatory": signatory,
-        "letter": signatory.letter,
-        "confirm_days": settings.CONFIRMATION_MAX_AGE_DAYS,
-        **_links(signatory),
-    }
-    with translation.override(signatory.language or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"signatories/email/{template}_subject.txt", context)
-        body = render_to_string(f"signatories/email/{template}_body.txt", context)
-    # One line, whatever a letter title holds: no header can be smuggled in.
-    subject = " ".join(subject.split())
-    message = EmailMessage(subject=subject, body=body, to=[signatory.email])
-    contact = signatory.letter.campaign.contact_email
-    if contact:
-        message.reply_to = [contact]
-    try:
-        message.send()
-    except (smtplib.SMTPException, OSError, UnicodeError, ValueError) as error:
-        # SMTP errors carry the recipient's address in their text, and the task
-        # runner logs and stores the traceback: replace it with one that holds none.
-        code = getattr(error, "smtp_code", None) or type(error).__name__
-        logger.warning("Could not send %s mail for signatory %s (%s)", template, signatory.pk, code)
-        raise MailNotSent(f"{template} mail for signatory {signatory.pk}: {code}") from None
-    logger.info("Sent %s mail for signatory %s", template, signatory.pk)
+    send_to_signatory(signatory, f"signatories/email/{template}")
 
 
 def _load(signatory_id):

@@ -23,6 +23,7 @@ class TokenExpired(TokenInvalid):
 CONFIRM = "confirm"
 WITHDRAW = "withdraw"
 ERASE = "erase"
+UNSUBSCRIBE = "unsubscribe"
 
 
 def _max_age(purpose):
@@ -30,6 +31,7 @@ def _max_age(purpose):
         CONFIRM: settings.CONFIRMATION_MAX_AGE_DAYS,
         WITHDRAW: settings.WITHDRAWAL_MAX_AGE_DAYS,
         ERASE: settings.WITHDRAWAL_MAX_AGE_DAYS,
+        UNSUBSCRIBE: settings.WITHDRAWAL_MAX_AGE_DAYS,
     }[purpose]
     return timedelta(days=days)
 

@@ -1,6 +1,7 @@
 import functools
 
 from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from signatories import abuse, tokens
@@ -10,6 +11,7 @@ from signatories.services import (
     signatory_confirm,
     signatory_erase,
     signatory_get_by_token,
+    signatory_unsubscribe,
     signatory_withdraw,
 )
 
@@ -103,6 +105,22 @@ def withdraw(request, token):
         act=lambda token: signatory_withdraw(token=token).letter,
         ask_template="signatories/withdraw.html",
         done_template="signatories/withdrawn.html",
+    )
+
+
+# RFC 8058: mail clients POST with no page and no CSRF token; the signed link guards it.
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+@limit_guessing
+def unsubscribe(request, token):
+    """One click from the mail client (POST), or a page with a button (GET): no login needed."""
+    return _ask_then_act(
+        request,
+        token,
+        purpose=tokens.UNSUBSCRIBE,
+        act=lambda token: signatory_unsubscribe(token=token).letter,
+        ask_template="signatories/unsubscribe.html",
+        done_template="signatories/unsubscribed.html",
     )
 
 

@@ -2,6 +2,7 @@ import pytest
 from django.test import Client
 
 from tests.factories import CampaignFactory, EventFactory, LetterFactory
+from tests.smtp import SMTPServer, free_port
 
 
 @pytest.fixture(autouse=True)
@@ -74,3 +75,25 @@ def moderator_client(roles, django_user_model):
 @pytest.fixture
 def organiser_client(roles, django_user_model):
     return _staff_client(roles, django_user_model, "Organisers")
+
+
+@pytest.fixture
+def smtp(settings):
+    """A stopped SMTP server (tests/smtp.py); the site sends through it. Always stopped after."""
+    server = SMTPServer(free_port())
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": server.port, "timeout": 5},
+        }
+    }
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def database_tasks(settings):
+    """Queue tasks in the database, as production does; run them with tests.smtp.run_worker."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -93,4 +93,5 @@ def test_every_message_is_translated(language):
     untranslated = [
         e for e in entries if re.search(r'^msgstr(\[\d\])? ""$(?!\n")', e, flags=re.MULTILINE)
     ]
-    assert entries and untranslated == []
+    fuzzy = [e for e in entries if "#, fuzzy" in e]  # compilemessages skips these silently
+    assert entries and untranslated == [] and fuzzy == []

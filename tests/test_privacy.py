@@ -7,7 +7,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from pypdf import PdfReader
 
-from letters.models import Reply
+from letters.models import Reply, Update
 from letters.services import letter_transition
 from signatories import tokens
 from signatories.models import Signatory
@@ -64,6 +64,12 @@ def world(db):
         ),
     }
     Signatory.objects.filter(pk=people["published"].pk).update(ip_hash="a" * 64)
+    Update.objects.create(
+        letter=letter,
+        subject="Public news",
+        body="Hand-in on Monday.",
+        send_requested_at="2026-01-01T00:00Z",
+    )
     delivered = LetterFactory(campaign=event.campaign, hand_in_event=event, status="closed")
     SignatoryFactory(letter=delivered, name="Delivered Person", email="delivered@example.net")
     SignatoryFactory(letter=delivered, name="Rejected Person", status="rejected")
@@ -132,6 +138,10 @@ def test_no_public_url_shows_an_email_a_hidden_name_or_an_ip(client, world, on_c
             "letters:delivered_pdf", kwargs={"slug": world["delivered"].slug}
         ),
         "signatories:withdraw": reverse("signatories:withdraw", kwargs={"token": withdraw}),
+        "signatories:unsubscribe": reverse(
+            "signatories:unsubscribe",
+            kwargs={"token": tokens.make_token(published, tokens.UNSUBSCRIBE)},
+        ),
         "signatories:erase": reverse(
             "signatories:erase",
             kwargs={"token": tokens.make_token(published, tokens.ERASE)},

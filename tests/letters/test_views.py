@@ -59,7 +59,7 @@ def test_query_count_is_the_same_for_10_and_1000_signatories(
         )
 
     fill(10)
-    with django_assert_max_num_queries(6) as small:
+    with django_assert_max_num_queries(7) as small:
         client.get(letter.get_absolute_url())
     fill(990)
     with django_assert_num_queries(len(small.captured_queries)):

@@ -11,94 +11,15 @@ import email.policy
 import email.utils
 import io
 import logging
-import socket
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.utils import timezone
 
 from signatories.models import Signatory
 from tests.helpers import link_path, sign_data, sign_url
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One message as the SMTP server received it."""
-
-    mail_from: str
-    rcpt_tos: list
-    content: bytes
-
-    @property
-    def body(self):
-        """The text a reader sees: quoted-printable and soft line breaks decoded."""
-        message = email.message_from_bytes(self.content, policy=email.policy.default)
-        return message.get_body(preferencelist=("plain",)).get_content()
-
-
-class RecordingHandler:
-    """An aiosmtpd handler that accepts every message and keeps its envelope."""
-
-    def __init__(self):
-        self.deliveries = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.deliveries.append(
-            Delivery(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content))
-        )
-        return "250 Message accepted for delivery"
-
-
-class SMTPServer:
-    """A mail server on one fixed port that a test can stop and start again.
-
-    Every start makes a new Controller on the same port, as a restarted server
-    would be; deliveries are counted across restarts.
-    """
-
-    def __init__(self, port):
-        self.port = port
-        self.handler = RecordingHandler()
-        self.controller = None
-
-    @property
-    def deliveries(self):
-        return self.handler.deliveries
-
-    def start(self):
-        assert self.controller is None, "already running"
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self):
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(settings):
-    """A stopped SMTP server, and the site set to send through it; always stopped after."""
-    server = SMTPServer(free_port())
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": server.port, "timeout": 5},
-        }
-    }
-    try:
-        yield server
-    finally:
-        server.stop()
+from tests.smtp import run_worker
 
 
 @pytest.fixture
@@ -113,15 +34,6 @@ def all_logs(caplog):
     caplog.set_level(logging.DEBUG, logger="django")
     caplog.set_level(logging.WARNING, logger="mail.log")
     return caplog
-
-
-@pytest.fixture
-def database_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
-def run_worker():
-    call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO())
 
 
 def test_signing_sends_the_confirmation_through_smtp(client, letter, on_commit, smtp, settings):
@@ -194,7 +106,7 @@ def test_the_worker_retries_a_failed_mail_later_and_sends_it_once(
 
     first.refresh_from_db()
     assert first.status == "FAILED"
-    assert first.exception_class_path == "signatories.tasks.MailNotSent"
+    assert first.exception_class_path == "signatories.mail.MailNotSent"
     assert "retry@" not in first.traceback  # the queue table keeps no address
     retry = DBTaskResult.objects.exclude(pk=first.pk).get()
     assert retry.status == "READY"

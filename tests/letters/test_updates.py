@@ -1,0 +1,202 @@
+"""Updates and delivery receipts, through a real SMTP server and the database task queue."""
+
+import email
+import email.policy
+import io
+import re
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from letters.models import Update, UpdateRecipient
+from letters.services import letter_transition
+from letters.updates import update_send
+from signatories import tokens
+from tests.factories import LetterFactory, SignatoryFactory
+from tests.smtp import run_worker
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def message(delivery):
+    return email.message_from_bytes(delivery.content, policy=email.policy.default)
+
+
+@pytest.fixture
+def audience():
+    letter = LetterFactory(status="open")
+    people = {
+        "wants": SignatoryFactory(
+            letter=letter, email="wants@example.net", consents_to_updates=True
+        ),
+        "also": SignatoryFactory(letter=letter, email="also@example.net", consents_to_updates=True),
+        "silent": SignatoryFactory(letter=letter, email="silent@example.net"),
+        "unconfirmed": SignatoryFactory(
+            letter=letter,
+            email="unconfirmed@example.net",
+            consents_to_updates=True,
+            confirmed_at=None,
+            status="pending",
+        ),
+        "withdrawn": SignatoryFactory(
+            letter=letter,
+            email="withdrawn@example.net",
+            consents_to_updates=True,
+            withdrawn_at="2026-01-01T00:00Z",
+        ),
+        "erased": SignatoryFactory(
+            letter=letter,
+            email="",
+            source="paper",
+            consents_to_updates=True,
+        ),
+    }
+    return letter, people
+
+
+def test_an_update_reaches_exactly_the_consenting_confirmed_signatories(
+    audience, smtp, database_tasks
+):
+    letter, _people = audience
+    update = Update.objects.create(letter=letter, subject="We hand it in on Monday", body="News.")
+    smtp.start()
+
+    assert update_send(update=update) == 2
+    run_worker()
+
+    assert sorted(d.rcpt_tos[0] for d in smtp.deliveries) == [
+        "also@example.net",
+        "wants@example.net",
+    ]
+    for delivery in smtp.deliveries:  # each copy names its own recipient and nobody else
+        others = {"wants@example.net", "also@example.net"} - set(delivery.rcpt_tos)
+        assert not any(other.encode() in delivery.content for other in others)
+    mail = message(smtp.deliveries[0])
+    assert mail["Subject"] == "We hand it in on Monday"
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert re.fullmatch(r"<http://[^>]+/s/unsubscribe/[^>]+/>", mail["List-Unsubscribe"])
+    assert "News." in mail.get_body().get_content()
+
+    assert update_send(update=update) == 0  # sending again sends nothing
+    run_worker()
+    assert len(smtp.deliveries) == 2
+
+
+def test_one_click_unsubscribe_stops_the_next_update(client, audience, smtp, database_tasks):
+    letter, _people = audience
+    smtp.start()
+    first = Update.objects.create(letter=letter, subject="First", body="One.")
+    update_send(update=first)
+    run_worker()
+    wants_mail = next(d for d in smtp.deliveries if d.rcpt_tos == ["wants@example.net"])
+    url = message(wants_mail)["List-Unsubscribe"].strip("<>")
+    path = re.sub(r"^http://[^/]+", "", url)
+
+    # RFC 8058: the mail client POSTs this body, with no cookie and no CSRF token.
+    response = client.post(
+        path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200
+    assert "no more updates" in response.content.decode()
+
+    second = Update.objects.create(letter=letter, subject="Second", body="Two.")
+    update_send(update=second)
+    run_worker()
+    second_to = [d.rcpt_tos[0] for d in smtp.deliveries if message(d)["Subject"] == "Second"]
+    assert second_to == ["also@example.net"]
+
+
+def test_the_unsubscribe_link_also_works_as_a_page(client, audience):
+    _letter, people = audience
+    path = f"/s/unsubscribe/{tokens.make_token(people['wants'], tokens.UNSUBSCRIBE)}/"
+    assert "Stop updates about this letter?" in client.get(path).content.decode()
+    people["wants"].refresh_from_db()
+    assert people["wants"].consents_to_updates  # a GET changes nothing
+    assert client.post(path).status_code == 200
+    people["wants"].refresh_from_db()
+    assert not people["wants"].consents_to_updates
+
+
+def test_a_failed_batch_is_retried_without_doubling_mails(audience, smtp, database_tasks):
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    letter, _people = audience
+    update = Update.objects.create(letter=letter, subject="Retry", body="Again.")
+    update_send(update=update)
+    run_worker()  # the server is down: every copy fails, a retry is queued
+    assert set(update.recipients.values_list("status", flat=True)) == {"failed"}
+
+    smtp.start()
+    # One copy goes out by other means first (an earlier partial batch, say).
+    first = update.recipients.order_by("pk").first()
+    UpdateRecipient.objects.filter(pk=first.pk).update(status="sent")
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+    run_worker()
+
+    assert len(smtp.deliveries) == 1  # only the copy still owed
+    assert set(update.recipients.values_list("status", flat=True)) == {"sent"}
+    run_worker()
+    assert len(smtp.deliveries) == 1
+
+
+def test_the_admin_previews_and_sends_and_counts(admin_client, audience, smtp, database_tasks):
+    letter, _ = audience
+    update = Update.objects.create(letter=letter, subject="Preview me", body="Body text.")
+    preview = admin_client.get(reverse("admin:letters_update_preview", args=[update.pk]))
+    html = preview.content.decode()
+    assert "Subject: Preview me" in html and "Body text." in html
+    assert "It goes to <strong>2</strong> signatories" in html
+    assert "wants@example.net" not in html
+
+    smtp.start()
+    admin_client.post(reverse("admin:letters_update_send", args=[update.pk]))
+    run_worker()
+    changelist = admin_client.get(reverse("admin:letters_update_changelist")).content.decode()
+    assert '<td class="field-sent">2</td>' in changelist
+    assert '<td class="field-queued">0</td>' in changelist
+
+
+def test_updates_are_published_on_the_letter_page(client, audience, smtp):
+    letter, _ = audience
+    smtp.start()
+    update = Update.objects.create(letter=letter, subject="Handed in", body="It went well.")
+    draft = Update.objects.create(letter=letter, subject="Not sent yet", body="Draft.")
+    update_send(update=update)
+    html = client.get(letter.get_absolute_url()).content.decode()
+    assert "Handed in" in html and "It went well." in html
+    assert draft.subject not in html
+
+
+def test_the_receipt_names_the_page_of_the_stored_pdf(smtp, database_tasks):
+    letter = LetterFactory(status="closed")
+    first = SignatoryFactory(
+        letter=letter, name="Aaron Abbott", consents_to_updates=True, email="first@example.net"
+    )
+    for i in range(300):
+        SignatoryFactory(letter=letter, name=f"Middle Person{i:03d}", email=f"m{i}@example.net")
+    last = SignatoryFactory(
+        letter=letter, name="Zoe Zylberstein", consents_to_updates=True, email="last@example.net"
+    )
+    hidden = SignatoryFactory(
+        letter=letter,
+        name="Hidden Consenting",
+        display="hidden",
+        consents_to_updates=True,
+        email="hidden@example.net",
+    )
+    smtp.start()
+
+    letter_transition(letter=letter, to_status="delivered")
+    run_worker()
+
+    pages = PdfReader(io.BytesIO(bytes(letter.delivery.pdf))).pages
+    received = {d.rcpt_tos[0]: message(d).get_body().get_content() for d in smtp.deliveries}
+    assert set(received) == {"first@example.net", "last@example.net"}  # printed and consenting
+    for signatory, address in [(first, "first@example.net"), (last, "last@example.net")]:
+        page = int(re.search(r"page (\d+) of the letter", received[address]).group(1))
+        assert signatory.name in pages[page - 1].extract_text()
+    assert int(re.search(r"page (\d+)", received["first@example.net"]).group(1)) < len(pages)
+    assert int(re.search(r"page (\d+)", received["last@example.net"]).group(1)) == len(pages)
+    assert hidden.email not in received
