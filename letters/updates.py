@@ -93,14 +93,15 @@ def update_preview(*, update):
     """(subject, body) as a signatory receives it, for a stand-in signatory."""
     from django.template.loader import render_to_string
 
-    from signatories.mail import signatory_links
+    from signatories.mail import absolute
 
-    stand_in = Signatory(pk=0, letter=update.letter, name="Ada Example", email="ada@example.org")
+    stand_in = Signatory(letter=update.letter, name="Ada Example")
     context = {
         "signatory": stand_in,
         "letter": update.letter,
         "update": update,
-        **dict.fromkeys(signatory_links(stand_in), "https://…/(a link of their own)"),
+        "unsubscribe_url": "(each signatory's own one-click link)",
+        "letter_url": absolute(update.letter.get_absolute_url()),
     }
     subject = render_to_string("letters/email/update_subject.txt", context)
     body = render_to_string("letters/email/update_body.txt", context)

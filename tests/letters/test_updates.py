@@ -200,3 +200,12 @@ def test_the_receipt_names_the_page_of_the_stored_pdf(smtp, database_tasks):
     assert int(re.search(r"page (\d+)", received["first@example.net"]).group(1)) < len(pages)
     assert int(re.search(r"page (\d+)", received["last@example.net"]).group(1)) == len(pages)
     assert hidden.email not in received
+
+
+def test_a_preview_with_nobody_to_send_to_offers_no_send_button(admin_client):
+    update = Update.objects.create(letter=LetterFactory(), subject="Too early", body="x")
+    html = admin_client.get(
+        reverse("admin:letters_update_preview", args=[update.pk])
+    ).content.decode()
+    assert "Nobody to send to yet" in html
+    assert "letters/update/" in html and 'value="Send to' not in html
