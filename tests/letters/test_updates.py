@@ -209,3 +209,32 @@ def test_a_preview_with_nobody_to_send_to_offers_no_send_button(admin_client):
     ).content.decode()
     assert "Nobody to send to yet" in html
     assert "letters/update/" in html and 'value="Send to' not in html
+
+
+def test_receipts_name_page_one_and_the_last_page_of_a_two_page_letter(smtp, database_tasks):
+    """Up to 40 names follow the text on page 1 and run on: both ends checked in the stored PDF."""
+    letter = LetterFactory(status="closed")
+    names = [f"Signer{i:02d} Surname{i:02d}" for i in range(40)]
+    signers = [
+        SignatoryFactory(
+            letter=letter,
+            name=name,
+            affiliation="member of Unite, personal capacity, " + "branch " * 6,
+            email=f"s{i}@example.net",
+            consents_to_updates=i in (0, 39),
+        )
+        for i, name in enumerate(names)
+    ]
+    smtp.start()
+
+    letter_transition(letter=letter, to_status="delivered")
+    run_worker()
+
+    pages = PdfReader(io.BytesIO(bytes(letter.delivery.pdf))).pages
+    assert len(pages) >= 2
+    received = {d.rcpt_tos[0]: message(d).get_body().get_content() for d in smtp.deliveries}
+    first = int(re.search(r"page (\d+) of the letter", received["s0@example.net"]).group(1))
+    last = int(re.search(r"page (\d+) of the letter", received["s39@example.net"]).group(1))
+    assert (first, last) == (1, len(pages))
+    assert signers[0].name in pages[0].extract_text()
+    assert signers[39].name in pages[-1].extract_text()
