@@ -21,25 +21,31 @@ BATCH_SIZE = 200
 def update_audience(*, update):
     """Who may get this update: confirmed, consenting, not withdrawn, not erased or anonymised.
 
-    A receipt also needs the name to have been printed in the delivered letter.
+    A receipt is narrowed further to the names printed in the delivered
+    letter (see `_audience_ids`).
     """
-    audience = (
+    return (
         Signatory.objects.filter(letter=update.letter, consents_to_updates=True)
         .confirmed()
         .not_withdrawn()
         .exclude(email="")
     )
-    if update.kind == UpdateKind.RECEIPT:
-        printed = [int(pk) for pk in update.letter.delivery.pages]
-        audience = audience.filter(pk__in=printed)
-    return audience
+
+
+def _audience_ids(update, pages):
+    ids = update_audience(update=update).values_list("pk", flat=True).iterator(chunk_size=5000)
+    if update.kind != UpdateKind.RECEIPT:
+        return list(ids)
+    # Filtered here, not with pk__in: 100,000 printed names would be more
+    # query parameters than SQLite allows.
+    return [pk for pk in ids if str(pk) in pages]
 
 
 def update_send(*, update):
     """Queue the update for everyone in its audience who has not had it; returns how many."""
     with transaction.atomic():
         pages = update.letter.delivery.pages if update.kind == UpdateKind.RECEIPT else {}
-        ids = list(update_audience(update=update).values_list("pk", flat=True))
+        ids = _audience_ids(update, pages)
         UpdateRecipient.objects.bulk_create(
             [
                 UpdateRecipient(update=update, signatory_id=pk, page=pages.get(str(pk)))
