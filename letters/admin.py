@@ -33,7 +33,7 @@ from letters.services import (
     letter_transition,
     paper_sheets_issue,
 )
-from letters.updates import update_audience, update_counts, update_preview, update_send
+from letters.updates import update_audience_count, update_counts, update_preview, update_send
 from signatories.admin import can_see_contacts
 from signatories.models import Signatory
 from signatories.paper import (
@@ -486,6 +486,12 @@ class UpdateAdmin(admin.ModelAdmin):
     readonly_fields = ["kind", "created_by", "send_requested_at"]
     actions = ["send_selected"]
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.send_requested_at:
+            fields.append("letter")  # its copies are addressed to that letter's signatories
+        return fields
+
     def get_queryset(self, request):
         status = UpdateRecipient.Status
         return (
@@ -551,7 +557,7 @@ class UpdateAdmin(admin.ModelAdmin):
                 "title": f"Preview: {update.subject}",
                 "subject": subject,
                 "body": body,
-                "audience": update_audience(update=update).count(),
+                "audience": update_audience_count(update=update),
                 "counts": update_counts(update=update),
             },
         )

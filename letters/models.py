@@ -278,6 +278,7 @@ class Update(models.Model):
 
 class RecipientStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
+    SENDING = "sending", "Being sent (if it stays so, a worker stopped mid-send: check by hand)"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed (will be tried again)"
     CANCELLED = "cancelled", "Not sent (unsubscribed, withdrawn or erased meanwhile)"

@@ -15,7 +15,7 @@ def letter_get_public(*, slug):
     return get_object_or_404(
         Letter.objects.public()
         .select_related("campaign", "hand_in_event", "delivery")
-        .defer("delivery__pdf")
+        .defer("delivery__pdf", "delivery__pages")
         .prefetch_related(
             Prefetch(
                 "translations",

@@ -141,6 +141,6 @@ def _schedule_anonymisation(letter, delivered_at):
 
 
 def _send_receipts(letter):
-    from letters.updates import receipt_create_and_send
+    from letters.tasks import send_receipts_task
 
-    receipt_create_and_send(letter=letter)
+    send_receipts_task.enqueue(letter.pk)

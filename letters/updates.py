@@ -32,6 +32,12 @@ def update_audience(*, update):
     )
 
 
+def update_audience_count(*, update):
+    """How many copies sending would make (a receipt: printed names only)."""
+    pages = update.letter.delivery.pages if update.kind == UpdateKind.RECEIPT else {}
+    return len(_audience_ids(update, pages))
+
+
 def _audience_ids(update, pages):
     ids = update_audience(update=update).values_list("pk", flat=True).iterator(chunk_size=5000)
     if update.kind != UpdateKind.RECEIPT:
@@ -102,13 +108,18 @@ def update_preview(*, update):
     from signatories.mail import absolute
 
     stand_in = Signatory(letter=update.letter, name="Ada Example")
+    receipt = update.kind == UpdateKind.RECEIPT
     context = {
         "signatory": stand_in,
         "letter": update.letter,
         "update": update,
         "unsubscribe_url": "(each signatory's own one-click link)",
         "letter_url": absolute(update.letter.get_absolute_url()),
+        "page": "(their page)" if receipt else None,
+        "delivery": getattr(update.letter, "delivery", None) if receipt else None,
+        "delivered_pdf_url": "(the delivered PDF)",
     }
-    subject = render_to_string("letters/email/update_subject.txt", context)
-    body = render_to_string("letters/email/update_body.txt", context)
+    template = "letters/email/receipt" if receipt else "letters/email/update"
+    subject = render_to_string(f"{template}_subject.txt", context)
+    body = render_to_string(f"{template}_body.txt", context)
     return " ".join(subject.split()), body

@@ -6,6 +6,7 @@ import io
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -94,6 +95,7 @@ def test_one_click_unsubscribe_stops_the_next_update(client, audience, smtp, dat
     path = re.sub(r"^http://[^/]+", "", url)
 
     # RFC 8058: the mail client POSTs this body, with no cookie and no CSRF token.
+    client = Client(enforce_csrf_checks=True)
     response = client.post(
         path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
     )
@@ -238,3 +240,46 @@ def test_receipts_name_page_one_and_the_last_page_of_a_two_page_letter(smtp, dat
     assert (first, last) == (1, len(pages))
     assert signers[0].name in pages[0].extract_text()
     assert signers[39].name in pages[-1].extract_text()
+
+
+def test_signers_who_leave_after_queueing_are_not_mailed(audience, smtp, database_tasks):
+    letter, people = audience
+    update = Update.objects.create(letter=letter, subject="Later", body="x")
+    update_send(update=update)
+    people["wants"].withdrawn_at = "2026-02-01T00:00Z"
+    people["wants"].save()
+    people["also"].consents_to_updates = False
+    people["also"].save()
+    smtp.start()
+
+    run_worker()
+
+    assert smtp.deliveries == []
+    assert set(update.recipients.values_list("status", flat=True)) == {"cancelled"}
+
+
+def test_a_copy_another_worker_has_claimed_is_not_sent_again(audience, smtp, database_tasks):
+    from letters.tasks import _claim
+
+    letter, _ = audience
+    update = Update.objects.create(letter=letter, subject="Once", body="x")
+    update_send(update=update)
+    copies = list(update.recipients.values_list("pk", flat=True))
+    assert _claim(copies[0]) is True  # worker A takes it...
+    assert _claim(copies[0]) is False  # ...so worker B cannot
+    smtp.start()
+
+    run_worker()
+
+    assert len(smtp.deliveries) == 1  # only the unclaimed copy
+    assert UpdateRecipient.objects.get(pk=copies[0]).status == "sending"
+
+
+def test_the_letter_of_a_sent_update_cannot_be_changed(admin_client, audience, smtp):
+    letter, _ = audience
+    update = Update.objects.create(letter=letter, subject="Fixed", body="x")
+    url = reverse("admin:letters_update_change", args=[update.pk])
+    assert 'name="letter"' in admin_client.get(url).content.decode()
+    smtp.start()
+    update_send(update=update)
+    assert 'name="letter"' not in admin_client.get(url).content.decode()
