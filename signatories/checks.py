@@ -17,3 +17,25 @@ def check_production_mailer(app_configs, **kwargs):
             id="signatories.E001",
         )
     ]
+
+
+PER_PROCESS_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+}
+
+
+@register(Tags.caches, deploy=True)
+def check_shared_cache_for_rate_limits(app_configs, **kwargs):
+    """Rate limits counted in one process's memory do not hold across processes or hosts."""
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if settings.DEBUG or backend not in PER_PROCESS_CACHES:
+        return []
+    return [
+        Error(
+            "The abuse limits are counted in a per-process cache, so each gunicorn worker "
+            "and each host keeps its own count.",
+            hint="Set REDIS_URL, e.g. redis://127.0.0.1:6379/0.",
+            id="signatories.E002",
+        )
+    ]

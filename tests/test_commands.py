@@ -71,6 +71,22 @@ def test_load_demo_without_login():
     assert not get_user_model().objects.exists()
 
 
+def test_check_deploy_refuses_a_per_process_cache_for_rate_limits(settings):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    with pytest.raises(SystemCheckError, match=r"signatories\.E002"):
+        call_command("check", "--deploy", "--tag", "caches")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/0",
+        }
+    }
+    call_command("check", "--deploy", "--tag", "caches")
+
+
 def test_check_deploy_refuses_console_mail(settings):
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
