@@ -67,3 +67,36 @@ def test_admin_requires_login(client, data):
     response = client.get(reverse("admin:signatories_signatory_changelist"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_every_registered_model_has_a_working_change_page(admin_client, admin_user, data):
+    """One of everything, then each model's change page: none may fail to render."""
+    from letters.models import Reply, Update
+    from letters.services import paper_sheets_issue
+    from signatories.models import Signatory
+    from signatories.services import signatories_decide
+
+    letter = data["letter"]
+    paper_sheets_issue(letter=letter, count=1)
+    signatories_decide(queryset=Signatory.objects.all(), decision="approve", moderator=admin_user)
+    Update.objects.create(letter=letter, subject="News", body="x")
+    Reply.objects.create(letter=letter, received_on="2014-01-20", sender="FCO", text="x")
+    closed = LetterFactory(status="closed")
+    letter_transition(letter=closed, to_status="delivered")
+
+    opened = []
+    for model in admin.site._registry:
+        obj = model._default_manager.first()
+        if obj is None:
+            continue
+        opts = model._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        assert admin_client.get(url).status_code == 200, opts.label
+        opened.append(opts.label_lower)
+    assert {
+        "letters.paperSheet".lower(),
+        "letters.delivery",
+        "letters.update",
+        "signatories.moderationaction",
+        "auth.user",
+    } <= set(opened)
