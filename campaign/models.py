@@ -123,9 +123,5 @@ class Event(models.Model):
     def local_start(self):
         return timezone.localtime(self.starts_at, self.zone)
 
-    @property
-    def local_end(self):
-        return timezone.localtime(self.ends_at, self.zone) if self.ends_at else None
-
     def get_ics_url(self):
         return reverse("campaign:event_ics", kwargs={"slug": self.campaign.slug, "pk": self.pk})

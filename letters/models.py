@@ -17,9 +17,6 @@ class LetterQuerySet(models.QuerySet):
         """Letters anyone may read: everything but drafts."""
         return self.exclude(status=Letter.Status.DRAFT)
 
-    def open(self):
-        return self.filter(status=Letter.Status.OPEN)
-
 
 class LetterStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
