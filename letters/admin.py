@@ -45,6 +45,14 @@ from signatories.paper import (
     parse_csv,
 )
 
+
+def object_or_404(queryset, object_id):
+    """The admin passes ids from the URL as text; anything not a number is a 404, not a 500."""
+    if not str(object_id).isdigit():
+        raise Http404("No such object.")
+    return get_object_or_404(queryset, pk=object_id)
+
+
 TRANSITION_LABELS = {
     Letter.Status.OPEN: "Open for signatures",
     Letter.Status.CLOSED: "Close to new signatures",
@@ -241,9 +249,7 @@ class LetterAdmin(admin.ModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _letter_or_404(self, request, object_id):
-        if not str(object_id).isdigit():
-            raise Http404("No such letter.")
-        return get_object_or_404(Letter, pk=object_id)
+        return object_or_404(Letter.objects.all(), object_id)
 
     def transition_view(self, request, object_id, to_status):
         if request.method != "POST":
@@ -537,9 +543,7 @@ class UpdateAdmin(admin.ModelAdmin):
         ]
 
     def _update_or_404(self, object_id):
-        if not str(object_id).isdigit():
-            raise Http404("No such update.")
-        return get_object_or_404(Update.objects.select_related("letter__campaign"), pk=object_id)
+        return object_or_404(Update.objects.select_related("letter__campaign"), object_id)
 
     def preview_view(self, request, object_id):
         """The mail as a signatory will receive it; the addressee shown is a stand-in."""

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 
 from letters.models import Letter, LetterTranslation, Reply, Update, UpdateKind
@@ -11,28 +11,38 @@ from signatories.models import Signatory
 
 
 def letter_get_public(*, slug):
-    """A letter anyone may read, with what its page shows in the same query."""
+    """A letter anyone may read, with its campaign, hand-in event and delivery record."""
     return get_object_or_404(
         Letter.objects.public()
         .select_related("campaign", "hand_in_event", "delivery")
-        .defer("delivery__pdf", "delivery__pages")
-        .prefetch_related(
-            Prefetch(
-                "translations",
-                queryset=LetterTranslation.objects.filter(is_ready=True),
-                to_attr="ready_translations",
-            ),
-            Prefetch("replies", queryset=Reply.objects.defer("pdf"), to_attr="reply_list"),
-            Prefetch(
-                "updates",
-                queryset=Update.objects.filter(is_public=True, kind=UpdateKind.NEWS)
-                .exclude(send_requested_at=None)
-                .order_by("-created_at"),
-                to_attr="public_updates",
-            ),
-        ),
+        .defer("delivery__pdf", "delivery__pages"),
         slug=slug,
     )
+
+
+def letter_load_page_parts(*, letter):
+    """What only the letter page shows: ready translations, replies, sent public updates.
+
+    Loaded here rather than with the letter, so a sign request, the thank-you
+    page and the PDF downloads do not pay three queries they never use.
+    """
+    prefetch_related_objects(
+        [letter],
+        Prefetch(
+            "translations",
+            queryset=LetterTranslation.objects.filter(is_ready=True),
+            to_attr="ready_translations",
+        ),
+        Prefetch("replies", queryset=Reply.objects.defer("pdf"), to_attr="reply_list"),
+        Prefetch(
+            "updates",
+            queryset=Update.objects.filter(is_public=True, kind=UpdateKind.NEWS)
+            .exclude(send_requested_at=None)
+            .order_by("-created_at"),
+            to_attr="public_updates",
+        ),
+    )
+    return letter
 
 
 @dataclass(frozen=True)

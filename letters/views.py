@@ -11,6 +11,7 @@ from letters.models import Delivery, Reply
 from letters.selectors import (
     letter_get_public,
     letter_get_public_cached,
+    letter_load_page_parts,
     letter_notables,
     letter_public_count,
     letter_published_page,
@@ -24,6 +25,7 @@ from signatories.services import LetterNotOpen, signatory_sign
 
 
 def _render_letter(request, letter, form, status=200):
+    letter_load_page_parts(letter=letter)
     count, unnamed = letter_signature_counts(letter=letter)
     versions = letter_versions(letter=letter)
     version = letter_version_for(
