@@ -59,33 +59,45 @@ def client_ip(request):
     return remote
 
 
-def _hit(name, key, period):
-    """Count one event in the current fixed window; returns the count so far."""
-    window = int(time.time() // period)
-    cache_key = f"abuse:{name}:{key}:{period}:{window}"
-    cache.add(cache_key, 0, timeout=period + 5)
+def _window_key(name, key, period):
+    return f"abuse:{name}:{key}:{period}:{int(time.time() // period)}"
+
+
+def _hit_all(*counters):
+    """Count one event in each (name, key, period) fixed window; returns the counts so far.
+
+    On Redis this is one round trip (see config/cache.py); any other cache
+    (one process, development) counts with add and incr.
+    """
+    keys = [(_window_key(name, key, period), period + 5) for name, key, period in counters]
+    if hasattr(cache, "count_in_windows"):
+        return cache.count_in_windows(keys)
+    return [_hit_one(cache_key, timeout) for cache_key, timeout in keys]
+
+
+def _hit_one(cache_key, timeout):
+    cache.add(cache_key, 0, timeout=timeout)
     try:
         return cache.incr(cache_key)
     except ValueError:  # evicted between add and incr
-        cache.set(cache_key, 1, timeout=period + 5)
+        cache.set(cache_key, 1, timeout=timeout)
         return 1
 
 
 def _peek(name, key, period):
-    window = int(time.time() // period)
-    return cache.get(f"abuse:{name}:{key}:{period}:{window}", 0)
+    return cache.get(_window_key(name, key, period), 0)
 
 
 def sign_attempt_blocked(ip):
     """Count a sign request from this address; True past the hard ceiling."""
-    return _hit("sign-any", hash_ip(ip), 60) > settings.SIGN_HARD_LIMIT_PER_MINUTE
+    [count] = _hit_all(("sign-any", hash_ip(ip), 60))
+    return count > settings.SIGN_HARD_LIMIT_PER_MINUTE
 
 
 def sign_rate_suspicion(ip, letter):
     """Count a signature from this address on this letter; past the soft limits it is suspect."""
     key = f"{letter.pk}:{hash_ip(ip)}"
-    per_minute = _hit("sign-letter", key, 60)
-    per_five = _hit("sign-letter", key, 300)
+    per_minute, per_five = _hit_all(("sign-letter", key, 60), ("sign-letter", key, 300))
     if (
         per_minute > settings.SIGN_SOFT_LIMIT_PER_MINUTE
         or per_five > settings.SIGN_SOFT_LIMIT_PER_5_MINUTES
@@ -99,7 +111,7 @@ def token_guessing_blocked(ip):
 
 
 def token_guess_failed(ip):
-    _hit("token", hash_ip(ip), 600)
+    _hit_all(("token", hash_ip(ip), 600))
 
 
 def form_stamp(rendered_at=None):
