@@ -159,6 +159,13 @@ if DATABASE_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"].endswith("postgresq
         "max_size": DATABASE_POOL_MAX_SIZE,
         "timeout": 30,
     }
+# Server-side parameters let psycopg prepare a statement the fifth time it runs,
+# so PostgreSQL stops parsing and planning the sign request's INSERT each time
+# (bench/load.py). The whole suite runs with it on PostgreSQL.
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool(
+    "DATABASE_SERVER_SIDE_BINDING", True
+):
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -199,9 +206,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # production uses Redis; local memory is per process and only for one host.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -220,6 +225,8 @@ UNCONFIRMED_RETENTION_DAYS = env_int("UNCONFIRMED_RETENTION_DAYS", 30)
 ANONYMISE_AFTER_DELIVERY_DAYS = env_int("ANONYMISE_AFTER_DELIVERY_DAYS", 90)
 # A mail that fails is tried again this many times, waiting longer each time.
 MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 6)
+# Confirmations a worker claims and sends at a time.
+MAIL_BATCH_SIZE = env_int("MAIL_BATCH_SIZE", 100)
 
 # Mail: printed on the console unless EMAIL_URL says otherwise.
 MAILERS = {"default": mailer_from_url(os.environ.get("EMAIL_URL", "console://"))}
@@ -247,6 +254,8 @@ WITHDRAWAL_MAX_AGE_DAYS = env_int("WITHDRAWAL_MAX_AGE_DAYS", 730)
 PDF_FONT_DIR = os.environ.get("PDF_FONT_DIR", "")
 # How long the public count (JSON, embed) may be stale, in seconds.
 PUBLIC_COUNT_CACHE_SECONDS = env_int("PUBLIC_COUNT_CACHE_SECONDS", 30)
+# How long a sign request may use a cached letter (the INSERT re-checks that it is open).
+SIGNING_LETTER_CACHE_SECONDS = env_int("SIGNING_LETTER_CACHE_SECONDS", 10)
 # Published names per page on a letter page.
 SIGNATORIES_PER_PAGE = env_int("SIGNATORIES_PER_PAGE", 100)
 

@@ -20,6 +20,23 @@ def letter_get_public(*, slug):
     )
 
 
+def letter_get_for_signing(*, slug):
+    """Just what taking a signature needs, from the cache: the sign request is the hot path.
+
+    A stale entry cannot let a name onto a closed letter: the INSERT itself
+    checks that the letter is open (signatories.services). A cached letter
+    that is not open is read again, so reopening takes effect at once.
+    """
+    key = f"letter-signing:{slug}"
+    letter = cache.get(key)
+    if letter is None or not letter.is_open:
+        letter = get_object_or_404(
+            Letter.objects.public().only("pk", "slug", "title", "status"), slug=slug
+        )
+        cache.set(key, letter, timeout=settings.SIGNING_LETTER_CACHE_SECONDS)
+    return letter
+
+
 def letter_load_page_parts(*, letter):
     """What only the letter page shows: ready translations, replies, sent public updates.
 

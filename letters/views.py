@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from letters.models import Delivery, Reply
 from letters.selectors import (
+    letter_get_for_signing,
     letter_get_public,
     letter_get_public_cached,
     letter_load_page_parts,
@@ -76,9 +77,9 @@ def letter_detail(request, slug):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def letter_sign(request, slug):
-    letter = letter_get_public(slug=slug)
+    letter = letter_get_for_signing(slug=slug)
     if request.method != "POST":
-        return redirect(letter)
+        return redirect("letters:detail", slug=letter.slug)
     ip = abuse.client_ip(request)
     if abuse.sign_attempt_blocked(ip):
         response = render(request, "429.html", status=429)
@@ -86,9 +87,9 @@ def letter_sign(request, slug):
         return response
     form = SignForm(request.POST, action=reverse("letters:sign", kwargs={"slug": slug}))
     if not letter.is_open:
-        return _render_letter(request, letter, None, status=409)
+        return _render_letter_again(request, slug, None, status=409)
     if not form.is_valid():
-        return _render_letter(request, letter, form, status=400)
+        return _render_letter_again(request, slug, form, status=400)
     suspicion = form.suspicion() or abuse.sign_rate_suspicion(ip, letter)
     try:
         signatory_sign(
@@ -99,12 +100,17 @@ def letter_sign(request, slug):
             **form.signature_fields(),
         )
     except LetterNotOpen:
-        return _render_letter(request, letter, None, status=409)
+        return _render_letter_again(request, slug, None, status=409)
     except ValidationError as error:
         form.add_error(None, error.messages)
-        return _render_letter(request, letter, form, status=400)
+        return _render_letter_again(request, slug, form, status=400)
     # The same redirect whether the address is new or has signed before.
     return redirect("letters:thanks", slug=letter.slug)
+
+
+def _render_letter_again(request, slug, form, *, status):
+    """The page with the form's errors, or without the form once the letter has closed."""
+    return _render_letter(request, letter_get_public(slug=slug), form, status=status)
 
 
 @require_safe

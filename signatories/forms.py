@@ -2,6 +2,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 from django.core.validators import validate_email
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from signatories.abuse import form_stamp, form_stamp_suspicion
@@ -105,11 +106,16 @@ class SignForm(forms.Form):
 
     def __init__(self, *args, action=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_action = action
+        self.action = action
         if not self.is_bound:
             self.initial["rendered"] = form_stamp()
-        self.helper.layout = Layout(
+
+    @cached_property
+    def helper(self):
+        """Built when the form is rendered: an accepted signature never needs it."""
+        helper = FormHelper()
+        helper.form_action = self.action
+        helper.layout = Layout(
             Field("name"),
             Field("affiliation"),
             Field("email"),
@@ -120,3 +126,4 @@ class SignForm(forms.Form):
             Field("rendered"),
             Submit("sign", _("Sign the letter"), css_class="btn-lg w-100"),
         )
+        return helper

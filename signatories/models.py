@@ -18,9 +18,16 @@ from signatories.names import (
 
 class SignatoryQuerySet(models.QuerySet):
     def with_email(self, email):
-        """Case-insensitive match, folded by the database exactly as the unique constraint folds."""
-        return self.alias(email_lower=Lower("email")).filter(
-            email_lower=Lower(Value(normalise_email(email)))
+        """Case-insensitive match, folded by the database exactly as the unique constraint folds.
+
+        The empty-address condition is the unique index's own (it is partial):
+        without it the planner cannot use that index and reads every row of
+        the letter, on each signature.
+        """
+        return (
+            self.alias(email_lower=Lower("email"))
+            .filter(email_lower=Lower(Value(normalise_email(email))))
+            .exclude(email="")
         )
 
     def confirmed(self):
@@ -99,7 +106,10 @@ class Signatory(models.Model):
     Status = SignatoryStatus
     Display = SignatoryDisplay
     Suspicion = SignatorySuspicion
-    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="signatories")
+    # No index of its own: the composite indexes below all begin with the letter.
+    letter = models.ForeignKey(
+        Letter, on_delete=models.CASCADE, related_name="signatories", db_index=False
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.INDIVIDUAL)
     name = models.CharField(max_length=200)
     affiliation = models.CharField(
@@ -145,6 +155,9 @@ class Signatory(models.Model):
     confirmation_sent_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When the last confirmation mail went out."
     )
+    # The outbox: set when a web signature is taken, cleared when a worker
+    # claims the row to mail it (signatories.tasks.send_due_confirmations).
+    confirmation_due_at = models.DateTimeField(null=True, blank=True, editable=False)
     anonymised_at = models.DateTimeField(
         null=True, blank=True, help_text="When the e-mail address and IP hash were erased."
     )
@@ -223,6 +236,12 @@ class Signatory(models.Model):
             ),
             # The admin changelist's order (newest first, then -pk for a total order).
             models.Index(fields=["-created_at", "-id"], name="signatory_newest_first_idx"),
+            # Only the few rows still owed a confirmation are in it.
+            models.Index(
+                fields=["confirmation_due_at"],
+                condition=Q(confirmation_due_at__isnull=False),
+                name="signatory_confirmation_due_idx",
+            ),
         ]
 
     def __str__(self):

@@ -1,10 +1,11 @@
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
 from django.db.models import Value
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -14,7 +15,12 @@ from letters.models import Letter
 from signatories import tokens
 from signatories.models import ModerationAction, ModerationEntry, Signatory
 from signatories.names import clean_text, normalise_email
-from signatories.tasks import requested_now, send_already_signed_email, send_confirmation_email
+from signatories.tasks import (
+    requested_now,
+    schedule_due_confirmations,
+    send_already_signed_email,
+    send_confirmation_email,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -97,15 +103,19 @@ def signatory_sign(
         language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
     )
     signatory.set_sort_name()
-    # The database enforces uniqueness; checking it here would only race.
-    signatory.full_clean(validate_unique=False, validate_constraints=False)
+    # The database enforces uniqueness; checking it here would only race. The
+    # letter is the caller's loaded object: validating it would be a query.
+    signatory.full_clean(exclude=["letter"], validate_unique=False, validate_constraints=False)
 
-    with transaction.atomic():
-        stored, created = _insert_once(signatory)
-        if suspicion not in BOT_SUSPICIONS:
-            task = send_confirmation_email if created else send_already_signed_email
-            requested = requested_now()
-            transaction.on_commit(lambda: task.enqueue(stored.pk, 1, requested))
+    mail = suspicion not in BOT_SUSPICIONS
+    if mail:
+        signatory.confirmation_due_at = signatory.created_at  # into the outbox, with the row
+    stored, created = _insert_once(signatory)
+    if mail and created:
+        transaction.on_commit(schedule_due_confirmations)
+    elif mail:
+        requested = requested_now()
+        transaction.on_commit(lambda: send_already_signed_email.enqueue(stored.pk, 1, requested))
     if created:
         logger.info("New signature %s on letter %s", stored.pk, letter.pk)
     else:
@@ -116,22 +126,72 @@ def signatory_sign(
 def _insert_once(signatory):
     """Insert unless the address already signed; return (the row, whether it is ours).
 
-    INSERT ... ON CONFLICT DO NOTHING rather than catching IntegrityError: a
-    unique violation makes PostgreSQL write the conflicting key, the e-mail
-    address, into its server log. Concurrent signers with one address wait on
-    each other inside the database and all read back the one row.
+    One statement does the work, and the database has the last word:
+
+        INSERT INTO signatory (...) SELECT ... WHERE <the letter is open>
+        ON CONFLICT DO NOTHING RETURNING id
+
+    - ON CONFLICT DO NOTHING rather than catching IntegrityError: a unique
+      violation makes PostgreSQL write the conflicting key, the e-mail
+      address, into its server log. Concurrent signers with one address
+      wait on each other inside the database; one row goes in.
+    - The open check inside the INSERT: a letter an organiser closed a
+      moment ago takes no more names, whatever the caller loaded (the sign
+      view reads the letter from a cache).
+    - RETURNING gives the new id, so a first signature, the common case
+      under load, needs no second query. Only a repeat or a closed letter
+      reads back.
     """
-    try:
-        with transaction.atomic():
-            Signatory.objects.bulk_create([signatory], ignore_conflicts=True)
-    except IntegrityError:
-        # full_clean checks every constraint first; this is the last line, not the path.
-        raise ValidationError(_("This signature could not be saved."), code="not_saved") from None
-    stored = Signatory.objects.filter(letter=signatory.letter).with_email(signatory.email).first()
+    pk = _insert_if_letter_open(signatory)
+    if pk is not None:
+        signatory.pk = pk
+        signatory._state.adding = False
+        signatory._state.db = DEFAULT_DB_ALIAS
+        return signatory, True
+    letter = Letter.objects.only("pk", "title", "status").filter(pk=signatory.letter_id).first()
+    if letter is None:  # deleted while the form was being filled in
+        raise LetterNotOpen("This letter is no longer open for signatures.", code="letter_not_open")
+    _ensure_open(letter)
+    already = Signatory.objects.filter(letter_id=signatory.letter_id)
+    stored = already.with_email(signatory.email).first()
     if stored is None:
         raise ValidationError(_("This signature could not be saved."), code="not_saved")
-    created = (stored.created_at, stored.name) == (signatory.created_at, signatory.name)
-    return stored, created
+    return stored, False
+
+
+def _insert_if_letter_open(signatory):
+    """The new row's id; None if the address has signed or the letter is not open.
+
+    The ORM's bulk_create(ignore_conflicts=True) can express neither the
+    condition nor RETURNING. PostgreSQL and SQLite (3.35+) both take this SQL;
+    SQLite needs the WHERE to tell the SELECT from the ON CONFLICT clause.
+    """
+    meta = Signatory._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    values = [
+        field.get_db_prep_save(field.pre_save(signatory, add=True), connection) for field in fields
+    ]
+    # Only quoted names from the model's metadata go into the text; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"SELECT {', '.join(['%s'] * len(fields))} "
+        f"WHERE EXISTS (SELECT 1 FROM {quote(Letter._meta.db_table)} "
+        f"WHERE {quote(Letter._meta.pk.column)} = %s "
+        f"AND {quote(Letter._meta.get_field('status').column)} = %s) "
+        f"ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
+    # Inside a caller's transaction a savepoint keeps it usable if a check
+    # constraint refuses the row; on its own (a web request) none is needed.
+    nested = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    try:
+        with nested, connection.cursor() as cursor:
+            cursor.execute(sql, [*values, signatory.letter_id, Letter.Status.OPEN])
+            row = cursor.fetchone()
+    except IntegrityError:
+        # full_clean checks the fields first; a check constraint is the last line, not the path.
+        raise ValidationError(_("This signature could not be saved."), code="not_saved") from None
+    return row[0] if row else None
 
 
 def signatory_get_by_token(*, token, purpose, for_update=False):

@@ -8,6 +8,8 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.tasks import task
 from django.utils import timezone
 
@@ -88,3 +90,80 @@ def send_already_signed_email(signatory_id, attempt=1, requested_at=None):
         _send_or_retry(
             send_already_signed_email, signatory, "already_signed", attempt, requested_at
         )
+
+
+# Set while a drain is queued or running, so a burst of signatures queues one task, not thousands.
+DRAIN_SCHEDULED_KEY = "signatories:confirmations-drain"
+# If a worker dies mid-drain the key expires and the next signature queues a new drain.
+DRAIN_SCHEDULED_SECONDS = 60
+
+
+def schedule_due_confirmations():
+    """Make sure a drain is queued; costs one cache call when one already is."""
+    if cache.add(DRAIN_SCHEDULED_KEY, 1, timeout=DRAIN_SCHEDULED_SECONDS):
+        send_due_confirmations.enqueue()
+
+
+def claim_due_confirmations(limit):
+    """Take up to `limit` rows off the outbox; the ids returned are this caller's alone.
+
+    One UPDATE ... RETURNING: on PostgreSQL concurrent drains skip each
+    other's locked rows; the outer condition is re-checked after any wait,
+    so a row is never claimed twice. On SQLite the statement holds the
+    database's write lock.
+    """
+    from signatories.models import Signatory
+
+    table = connection.ops.quote_name(Signatory._meta.db_table)
+    skip_locked = (
+        " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    )
+    # A quoted table name in the text; the limit is a parameter.
+    sql = (
+        f"UPDATE {table} SET confirmation_due_at = NULL "  # noqa: S608
+        f"WHERE confirmation_due_at IS NOT NULL AND id IN ("
+        f"SELECT id FROM {table} WHERE confirmation_due_at IS NOT NULL "
+        f"ORDER BY confirmation_due_at LIMIT %s{skip_locked}) RETURNING id"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [limit])
+        return [row[0] for row in cursor.fetchall()]
+
+
+@task()
+def send_due_confirmations():
+    """Send every confirmation owed, a batch at a time; several workers share the work.
+
+    A signature only marks its row (confirmation_due_at): that is one column
+    in the INSERT instead of a task row per signature, which under a burst
+    was the sign request's largest cost. A drain that finds a full batch
+    queues a helper, so a second worker joins in. Before it stops, a drain
+    clears the scheduled flag and looks once more: a signature that saw the
+    flag still set was committed before that last look.
+    """
+    from signatories.models import Signatory
+
+    helper_queued = False
+    while True:
+        ids = claim_due_confirmations(settings.MAIL_BATCH_SIZE)
+        if not ids:
+            cache.delete(DRAIN_SCHEDULED_KEY)
+            ids = claim_due_confirmations(settings.MAIL_BATCH_SIZE)
+            if not ids:
+                return
+        if len(ids) == settings.MAIL_BATCH_SIZE and not helper_queued:
+            send_due_confirmations.enqueue()
+            helper_queued = True
+        requested = requested_now()
+        batch = Signatory.objects.select_related("letter__campaign").filter(pk__in=ids)
+        sent = []
+        for signatory in batch:
+            # Erased, confirmed, or mailed by a resend since it signed: nothing owed.
+            if not signatory.email or signatory.confirmed_at or signatory.confirmation_sent_at:
+                continue
+            try:
+                _send_or_retry(send_confirmation_email, signatory, "confirm", 1, requested)
+            except MailNotSent:
+                continue  # a retry is queued for this one; the rest of the batch goes on
+            sent.append(signatory.pk)
+        Signatory.objects.filter(pk__in=sent).update(confirmation_sent_at=timezone.now())

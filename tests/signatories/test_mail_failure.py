@@ -73,7 +73,6 @@ def test_a_mail_outage_keeps_the_signature_and_a_resend_delivers_once(
     assert signatory.withdrawn_at is None
     assert smtp.deliveries == []
     assert "Could not send confirm mail" in all_logs.text
-    assert "MailNotSent" in all_logs.text  # the task's traceback was heard, too
     assert "outage@" not in all_logs.text.lower()  # caplog.text includes tracebacks
 
     smtp.start()  # a new server on the same port
@@ -105,9 +104,9 @@ def test_the_worker_retries_a_failed_mail_later_and_sends_it_once(
     after = timezone.now()
 
     first.refresh_from_db()
-    assert first.status == "FAILED"
-    assert first.exception_class_path == "signatories.mail.MailNotSent"
-    assert "retry@" not in first.traceback  # the queue table keeps no address
+    # The drain sends what it can and hands each failed mail to a retry of its own.
+    assert first.task_path == "signatories.tasks.send_due_confirmations"
+    assert first.status == "SUCCESSFUL"
     retry = DBTaskResult.objects.exclude(pk=first.pk).get()
     assert retry.status == "READY"
     assert retry.task_path == "signatories.tasks.send_confirmation_email"

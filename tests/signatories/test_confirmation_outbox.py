@@ -1,0 +1,125 @@
+"""Confirmations go out through an outbox: a signature marks its row, workers drain it.
+
+A burst of signatures queues one drain task, not one task each; two workers
+share the work and every mail is sent exactly once.
+"""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.test import Client
+from django_tasks_db.models import DBTaskResult
+
+from signatories.models import Signatory
+from signatories.tasks import claim_due_confirmations, send_due_confirmations
+from tests.factories import SignatoryFactory
+from tests.helpers import sign_data, sign_url
+from tests.smtp import run_worker
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def sign(letter, n, **extra):
+    client = Client(REMOTE_ADDR=f"203.0.113.{n}")
+    return client.post(sign_url(letter), sign_data(email=f"burst{n}@example.net", **extra))
+
+
+def test_a_burst_of_signatures_queues_one_drain_that_mails_each_once(letter, smtp, database_tasks):
+    smtp.start()
+    for n in range(5):
+        assert sign(letter, n).status_code == 302
+
+    tasks = DBTaskResult.objects.all()
+    assert [t.task_path for t in tasks] == ["signatories.tasks.send_due_confirmations"]
+    assert Signatory.objects.exclude(confirmation_due_at=None).count() == 5
+
+    run_worker()
+
+    assert sorted(d.rcpt_tos[0] for d in smtp.deliveries) == [
+        f"burst{n}@example.net" for n in range(5)
+    ]
+    assert all("/s/confirm/" in d.body for d in smtp.deliveries)
+    assert not Signatory.objects.filter(confirmation_due_at__isnull=False).exists()
+    assert not Signatory.objects.filter(confirmation_sent_at=None).exists()
+
+    # The drain is over, so the next signature queues a new one, and only its mail goes.
+    assert sign(letter, 9).status_code == 302
+    run_worker()
+    assert len(smtp.deliveries) == 6
+    assert smtp.deliveries[-1].rcpt_tos == ["burst9@example.net"]
+
+
+def test_a_repeat_gets_its_own_already_signed_mail_and_no_second_confirmation(
+    letter, smtp, database_tasks
+):
+    smtp.start()
+    sign(letter, 1)
+    sign(letter, 1, name="Ada again")
+    run_worker()
+
+    assert [d.rcpt_tos for d in smtp.deliveries].count(["burst1@example.net"]) == 2
+    bodies = sorted(d.body for d in smtp.deliveries)
+    assert sum("/s/confirm/" in body for body in bodies) == 2  # the already-signed mail links too
+    assert Signatory.objects.count() == 1
+
+
+def test_a_bot_signature_is_kept_but_never_mailed(letter, smtp, database_tasks):
+    smtp.start()
+    assert sign(letter, 1, website="http://spam.example").status_code == 302
+    run_worker()
+    assert smtp.deliveries == []
+    assert Signatory.objects.get().confirmation_due_at is None
+
+
+def test_a_row_already_mailed_by_a_resend_is_not_mailed_again(letter, smtp, database_tasks):
+    from django.utils import timezone
+
+    smtp.start()
+    sign(letter, 1)
+    Signatory.objects.update(confirmation_sent_at=timezone.now())  # a resend got there first
+    run_worker()
+    assert smtp.deliveries == []
+
+
+def test_claims_never_overlap(letter):
+    due = SignatoryFactory.create_batch(7, letter=letter, confirmation_due_at="2026-11-23T12:00Z")
+
+    first, second, third = (claim_due_confirmations(3) for _ in range(3))
+
+    assert len(first) == 3 and len(second) == 3 and len(third) == 1
+    assert sorted(first + second + third) == sorted(s.pk for s in due)
+    assert claim_due_confirmations(3) == []
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions")
+def test_two_drains_at_once_send_every_mail_exactly_once(letter, smtp, settings):
+    settings.MAIL_BATCH_SIZE = 10
+    SignatoryFactory.create_batch(
+        120, letter=letter, confirmation_due_at="2026-11-23T12:00Z", confirmed_at=None
+    )
+    smtp.start()
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def drain():
+        try:
+            barrier.wait(timeout=10)
+            send_due_confirmations.call()
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=drain) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert errors == []
+    recipients = [d.rcpt_tos[0] for d in smtp.deliveries]
+    assert len(recipients) == 120
+    assert len(set(recipients)) == 120
+    assert not Signatory.objects.filter(confirmation_sent_at=None).exists()
