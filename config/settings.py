@@ -209,6 +209,9 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Per process, for what may be a few seconds stale and is read on every sign
+# request (the letter): a dictionary lookup instead of a Redis round trip.
+CACHES["process"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 
 # Abuse limits (see signatories/abuse.py). Past a soft limit a signature is
 # kept but held for a moderator; past the hard ceiling the signer gets a 429.
@@ -256,6 +259,10 @@ PDF_FONT_DIR = os.environ.get("PDF_FONT_DIR", "")
 PUBLIC_COUNT_CACHE_SECONDS = env_int("PUBLIC_COUNT_CACHE_SECONDS", 30)
 # How long a sign request may use a cached letter (the INSERT re-checks that it is open).
 SIGNING_LETTER_CACHE_SECONDS = env_int("SIGNING_LETTER_CACHE_SECONDS", 10)
+# How long a rendered letter page is served from each process's memory, and for
+# how many of its first pages (letters/page_cache.py). 0 turns the cache off.
+LETTER_PAGE_CACHE_SECONDS = env_int("LETTER_PAGE_CACHE_SECONDS", 10)
+LETTER_PAGE_CACHE_PAGES = env_int("LETTER_PAGE_CACHE_PAGES", 5)
 # Published names per page on a letter page.
 SIGNATORIES_PER_PAGE = env_int("SIGNATORIES_PER_PAGE", 100)
 

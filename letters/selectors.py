@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.shortcuts import get_object_or_404
@@ -28,12 +28,12 @@ def letter_get_for_signing(*, slug):
     that is not open is read again, so reopening takes effect at once.
     """
     key = f"letter-signing:{slug}"
-    letter = cache.get(key)
+    letter = caches["process"].get(key)
     if letter is None or not letter.is_open:
         letter = get_object_or_404(
             Letter.objects.public().only("pk", "slug", "title", "status"), slug=slug
         )
-        cache.set(key, letter, timeout=settings.SIGNING_LETTER_CACHE_SECONDS)
+        caches["process"].set(key, letter, timeout=settings.SIGNING_LETTER_CACHE_SECONDS)
     return letter
 
 

@@ -7,6 +7,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_http_methods, require_safe
 
+from letters import page_cache
 from letters.models import Delivery, Reply
 from letters.selectors import (
     letter_get_for_signing,
@@ -25,7 +26,7 @@ from signatories.forms import SignForm
 from signatories.services import LetterNotOpen, signatory_sign
 
 
-def _render_letter(request, letter, form, status=200):
+def _render_letter(request, letter, form, status=200, extra_context=None):
     letter_load_page_parts(letter=letter)
     count, unnamed = letter_signature_counts(letter=letter)
     versions = letter_versions(letter=letter)
@@ -61,6 +62,7 @@ def _render_letter(request, letter, form, status=200):
             "count_url": request.build_absolute_uri(
                 reverse("letters:count_json", kwargs={"slug": letter.slug})
             ),
+            **(extra_context or {}),
         },
         status=status,
     )
@@ -68,11 +70,21 @@ def _render_letter(request, letter, form, status=200):
 
 @require_safe
 def letter_detail(request, slug):
-    letter = letter_get_public(slug=slug)
-    form = (
-        SignForm(action=reverse("letters:sign", kwargs={"slug": slug})) if letter.is_open else None
-    )
-    return _render_letter(request, letter, form)
+    """The letter, its names and the sign form; most readers get a copy rendered seconds ago."""
+    key = page_cache.page_key(request, slug)
+    html = page_cache.get(key)
+    if html is None:
+        letter = letter_get_public(slug=slug)
+        form = None
+        if letter.is_open:
+            action = reverse("letters:sign", kwargs={"slug": slug})
+            form = SignForm(action=action, stamp=page_cache.STAMP_PLACEHOLDER)
+        response = _render_letter(
+            request, letter, form, extra_context={"csrf_token": page_cache.CSRF_PLACEHOLDER}
+        )
+        html = response.content.decode()
+        page_cache.store(key, html)
+    return HttpResponse(page_cache.personalise(html, request))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

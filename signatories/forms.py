@@ -104,11 +104,12 @@ class SignForm(forms.Form):
     def signature_fields(self):
         return {k: v for k, v in self.cleaned_data.items() if k not in {"website", "rendered"}}
 
-    def __init__(self, *args, action=None, **kwargs):
+    def __init__(self, *args, action=None, stamp=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.action = action
         if not self.is_bound:
-            self.initial["rendered"] = form_stamp()
+            # The letter page's cache passes a placeholder and fills in a stamp per reader.
+            self.initial["rendered"] = stamp or form_stamp()
 
     @cached_property
     def helper(self):

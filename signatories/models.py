@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Q, Value, When
+from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -60,10 +60,13 @@ class SignatoryQuerySet(models.QuerySet):
         return self.published().exclude(display=Signatory.Display.HIDDEN)
 
     def in_delivery_order(self):
-        """Organisations first, then by sort key, as the seed letter prints them."""
-        return self.annotate(
-            kind_order=Case(When(kind=Signatory.Kind.ORGANISATION, then=Value(0)), default=Value(1))
-        ).order_by("kind_order", "sort_key", "pk")
+        """Organisations first, then by sort key, as the seed letter prints them.
+
+        "organisation" sorts after "individual", so kind descending puts
+        organisations first, in an order signatory_delivery_order_idx holds:
+        a page of names is read off the index, never sorted from all rows.
+        """
+        return self.order_by("-kind", "sort_key", "pk")
 
     def for_delivery(self):
         return self.listed().in_delivery_order()
@@ -229,7 +232,7 @@ class Signatory(models.Model):
         ]
         indexes = [
             models.Index(
-                fields=["letter", "kind", "sort_key"], name="signatory_delivery_order_idx"
+                fields=["letter", "-kind", "sort_key", "id"], name="signatory_delivery_order_idx"
             ),
             models.Index(
                 fields=["letter", "status", "-created_at"], name="signatory_moderation_idx"

@@ -160,7 +160,23 @@ def _insert_once(signatory):
 
 
 def _insert_if_letter_open(signatory):
-    """The new row's id; None if the address has signed or the letter is not open.
+    """The new row's id; None if the address has signed or the letter is not open."""
+    sql, params = insert_statement(signatory)
+    # Inside a caller's transaction a savepoint keeps it usable if a check
+    # constraint refuses the row; on its own (a web request) none is needed.
+    nested = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    try:
+        with nested, connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    except IntegrityError:
+        # full_clean checks the fields first; a check constraint is the last line, not the path.
+        raise ValidationError(_("This signature could not be saved."), code="not_saved") from None
+    return row[0] if row else None
+
+
+def insert_statement(signatory):
+    """(sql, params) of the sign request's one INSERT; bench/load.py prints its plan.
 
     The ORM's bulk_create(ignore_conflicts=True) can express neither the
     condition nor RETURNING. PostgreSQL and SQLite (3.35+) both take this SQL;
@@ -181,17 +197,7 @@ def _insert_if_letter_open(signatory):
         f"AND {quote(Letter._meta.get_field('status').column)} = %s) "
         f"ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}"
     )
-    # Inside a caller's transaction a savepoint keeps it usable if a check
-    # constraint refuses the row; on its own (a web request) none is needed.
-    nested = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
-    try:
-        with nested, connection.cursor() as cursor:
-            cursor.execute(sql, [*values, signatory.letter_id, Letter.Status.OPEN])
-            row = cursor.fetchone()
-    except IntegrityError:
-        # full_clean checks the fields first; a check constraint is the last line, not the path.
-        raise ValidationError(_("This signature could not be saved."), code="not_saved") from None
-    return row[0] if row else None
+    return sql, [*values, signatory.letter_id, Letter.Status.OPEN]
 
 
 def signatory_get_by_token(*, token, purpose, for_update=False):

@@ -112,6 +112,13 @@ def claim_due_confirmations(limit):
     so a row is never claimed twice. On SQLite the statement holds the
     database's write lock.
     """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(*claim_statement(limit))
+        return [row[0] for row in cursor.fetchall()]
+
+
+def claim_statement(limit):
+    """(sql, params) of the outbox claim; bench/load.py prints its plan."""
     from signatories.models import Signatory
 
     table = connection.ops.quote_name(Signatory._meta.db_table)
@@ -125,9 +132,7 @@ def claim_due_confirmations(limit):
         f"SELECT id FROM {table} WHERE confirmation_due_at IS NOT NULL "
         f"ORDER BY confirmation_due_at LIMIT %s{skip_locked}) RETURNING id"
     )
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, [limit])
-        return [row[0] for row in cursor.fetchall()]
+    return sql, [limit]
 
 
 @task()

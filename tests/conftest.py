@@ -7,12 +7,23 @@ from tests.smtp import SMTPServer, free_port
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Abuse counters live in the cache; each test starts with none."""
-    from django.core.cache import cache
+    """Abuse counters and cached letters live in the caches; each test starts with none."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for each in caches.all(initialized_only=True):
+        each.clear()
     yield
-    cache.clear()
+    for each in caches.all(initialized_only=True):
+        each.clear()
+
+
+@pytest.fixture(autouse=True)
+def letter_pages_rendered_each_time(settings):
+    """Production serves a letter page seconds old; tests that change names want them at once.
+
+    tests/letters/test_page_cache.py turns the cache back on.
+    """
+    settings.LETTER_PAGE_CACHE_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

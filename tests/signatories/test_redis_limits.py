@@ -27,7 +27,10 @@ pytestmark = [
 def redis_cache(settings):
     from django.core.cache import caches
 
-    settings.CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS}}
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS},
+    }
     caches["default"].clear()
     yield caches["default"]
     caches["default"].clear()
