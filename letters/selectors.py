@@ -121,6 +121,20 @@ def letter_signature_counts(*, letter):
     return counts["total"], counts["hidden"]
 
 
+def letter_page_counts(*, letter):
+    """The counts as the letter page shows them: shared by every host for a few seconds.
+
+    A COUNT over 100,000 published names takes ~30 ms; the page is allowed
+    to be LETTER_PAGE_CACHE_SECONDS behind anyway.
+    """
+    key = f"letter-page-counts:{letter.pk}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = letter_signature_counts(letter=letter)
+        cache.set(key, counts, timeout=settings.LETTER_PAGE_CACHE_SECONDS)
+    return counts
+
+
 def letter_published_page(*, letter, page_number, listed_count):
     """One page of the names signatories agreed to publish, in delivery order."""
     signatories = (

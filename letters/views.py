@@ -15,9 +15,9 @@ from letters.selectors import (
     letter_get_public_cached,
     letter_load_page_parts,
     letter_notables,
+    letter_page_counts,
     letter_public_count,
     letter_published_page,
-    letter_signature_counts,
     letter_version_for,
     letter_versions,
 )
@@ -28,7 +28,7 @@ from signatories.services import LetterNotOpen, signatory_sign
 
 def _render_letter(request, letter, form, status=200, extra_context=None):
     letter_load_page_parts(letter=letter)
-    count, unnamed = letter_signature_counts(letter=letter)
+    count, unnamed = letter_page_counts(letter=letter)
     versions = letter_versions(letter=letter)
     version = letter_version_for(
         versions=versions,

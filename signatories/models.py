@@ -239,6 +239,12 @@ class Signatory(models.Model):
             ),
             # The admin changelist's order (newest first, then -pk for a total order).
             models.Index(fields=["-created_at", "-id"], name="signatory_newest_first_idx"),
+            # The few notable names for the top of the letter page, in delivery order.
+            models.Index(
+                fields=["letter", "-kind", "sort_key", "id"],
+                condition=Q(is_notable=True),
+                name="signatory_notables_idx",
+            ),
             # Only the few rows still owed a confirmation are in it.
             models.Index(
                 fields=["confirmation_due_at"],
