@@ -66,9 +66,12 @@ check-deploy: install
 	SECURE_HSTS_PRELOAD=1 SESSION_COOKIE_SECURE=1 CSRF_COOKIE_SECURE=1 \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
-# Only for bench/pdf_delivery.py's comparison; never a runtime dependency.
+# Only for the benches: WeasyPrint for bench/pdf_delivery.py's comparison, wrk
+# (Debian's) to drive bench/load.py and bench/letter_page.py; never runtime dependencies.
 bench-deps: install
 	$(PY) -m pip install --quiet weasyprint==70.0
+	@command -v wrk >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache locale/*/LC_MESSAGES/*.mo

@@ -66,10 +66,7 @@ UNDO = {
         "persistent connections",
         {"CONN_MAX_AGE": "0"},
     ),
-    "pool-instead": (
-        "persistent connections (a psycopg pool instead)",
-        {"DATABASE_POOL_MAX_SIZE": "2"},
-    ),
+    "pool-instead": ("persistent connections, no pool", {"DATABASE_POOL_MAX_SIZE": "2"}),
     "client-side-binding": ("prepared statements", {"DATABASE_SERVER_SIDE_BINDING": "0"}),
     "mail-in-request": ("mail off the request path", {"TASKS_BACKEND": "immediate"}),
     "task-per-signature": ("confirmation outbox", {}),
