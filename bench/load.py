@@ -485,6 +485,7 @@ def sign_fields(form, email):
 
 def explain_hot_queries():
     from django.db import connection
+    from django.utils import timezone
 
     from letters.models import Letter
     from signatories.models import Signatory
@@ -498,7 +499,10 @@ def explain_hot_queries():
     with connection.cursor() as cursor:
         for label, (sql, params) in (
             ("the sign INSERT", insert_statement(signatory)),
-            ("the outbox claim", claim_statement(100)),
+            (
+                "the outbox claim",
+                claim_statement(100, now=timezone.now(), lease_until=timezone.now()),
+            ),
         ):
             cursor.execute(f"EXPLAIN {sql}", params)
             print(f"  {label}:")

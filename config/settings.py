@@ -230,6 +230,9 @@ ANONYMISE_AFTER_DELIVERY_DAYS = env_int("ANONYMISE_AFTER_DELIVERY_DAYS", 90)
 MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 6)
 # Confirmations a worker claims and sends at a time.
 MAIL_BATCH_SIZE = env_int("MAIL_BATCH_SIZE", 100)
+# A claimed batch is a worker's for this long; if the worker dies, its rows are
+# claimed again after it. Longer than a batch can take (100 × the SMTP timeout).
+MAIL_CLAIM_LEASE_SECONDS = env_int("MAIL_CLAIM_LEASE_SECONDS", 3600)
 
 # Mail: printed on the console unless EMAIL_URL says otherwise.
 MAILERS = {"default": mailer_from_url(os.environ.get("EMAIL_URL", "console://"))}

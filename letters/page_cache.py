@@ -3,8 +3,9 @@
 A letter shared by a national union is read far more often than it changes,
 and with 100,000 names a render costs ~10x a trivial view. What differs
 between two readers of the same page, language and version is the CSRF
-token and the sign form's signed render time: the page is cached with
-placeholders for both and each reader gets their own, filled in.
+token, the sign form's signed render time and the address they came by
+(the language switcher returns to it, query string and all): the page is
+cached with placeholders for these and each reader gets their own.
 
 Each process keeps its own copy (the "process" cache), so a hit is a
 dictionary lookup and no network; names and the count are at most
@@ -15,27 +16,30 @@ are rarely read and would only fill memory.
 from django.conf import settings
 from django.core.cache import caches
 from django.middleware.csrf import get_token
+from django.utils.html import escape
 
 from signatories.abuse import form_stamp
 
 # Letters and digits only, so HTML escaping leaves them as they are.
 CSRF_PLACEHOLDER = "csrfplaceholder7d1c4e"
 STAMP_PLACEHOLDER = "stampplaceholder9b2f0a"
+PATH_PLACEHOLDER = "pathplaceholder53e8aa"
 
 
 def page_key(request, slug):
     """The cache key for this request's page, or None when it should not be cached."""
     if settings.LETTER_PAGE_CACHE_SECONDS <= 0 or request.method not in {"GET", "HEAD"}:
         return None
-    page = request.GET.get("page", "1") or "1"
-    if not page.isdigit() or not 1 <= int(page) <= settings.LETTER_PAGE_CACHE_PAGES:
+    page = request.GET.get("page", "1")
+    page = int(page) if page.isdigit() else 1  # the paginator shows page 1 for nonsense too
+    if not 1 <= page <= settings.LETTER_PAGE_CACHE_PAGES:
         return None
     version = request.GET.get("version", "")
     if version and version not in dict(settings.LANGUAGES):
         return None
     # Share links on the page are absolute, so the host and scheme belong in the key.
     where = f"{request.scheme}://{request.get_host()}"
-    return f"letter-page:{where}:{slug}:{request.LANGUAGE_CODE}:{version}:{int(page)}"
+    return f"letter-page:{where}:{slug}:{request.LANGUAGE_CODE}:{version}:{page}"
 
 
 def get(key):
@@ -47,8 +51,15 @@ def store(key, html):
         caches["process"].set(key, html, timeout=settings.LETTER_PAGE_CACHE_SECONDS)
 
 
+def placeholders():
+    """Template context that renders the page with placeholders in place of the reader's own."""
+    return {"csrf_token": CSRF_PLACEHOLDER, "next_path": PATH_PLACEHOLDER}
+
+
 def personalise(html, request):
-    """This reader's CSRF token (setting their cookie if new) and a fresh form stamp."""
-    return html.replace(CSRF_PLACEHOLDER, get_token(request)).replace(
-        STAMP_PLACEHOLDER, form_stamp()
+    """This reader's CSRF token (setting their cookie if new), a fresh form stamp, their path."""
+    return (
+        html.replace(CSRF_PLACEHOLDER, get_token(request))
+        .replace(STAMP_PLACEHOLDER, form_stamp())
+        .replace(PATH_PLACEHOLDER, escape(request.get_full_path()))
     )

@@ -79,9 +79,7 @@ def letter_detail(request, slug):
         if letter.is_open:
             action = reverse("letters:sign", kwargs={"slug": slug})
             form = SignForm(action=action, stamp=page_cache.STAMP_PLACEHOLDER)
-        response = _render_letter(
-            request, letter, form, extra_context={"csrf_token": page_cache.CSRF_PLACEHOLDER}
-        )
+        response = _render_letter(request, letter, form, extra_context=page_cache.placeholders())
         html = response.content.decode()
         page_cache.store(key, html)
     return HttpResponse(page_cache.personalise(html, request))

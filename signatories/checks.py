@@ -39,3 +39,18 @@ def check_shared_cache_for_rate_limits(app_configs, **kwargs):
             id="signatories.E002",
         )
     ]
+
+
+@register(Tags.compatibility, deploy=True)
+def check_mail_off_the_request(app_configs, **kwargs):
+    """The immediate task backend sends mail inside the signer's request (and drains the outbox)."""
+    backend = settings.TASKS.get("default", {}).get("BACKEND", "")
+    if settings.DEBUG or not backend.endswith("ImmediateBackend"):
+        return []
+    return [
+        Error(
+            "Tasks run inside web requests, so every signature would wait for mail to be sent.",
+            hint="Set TASKS_BACKEND=database and run `manage.py db_worker`.",
+            id="signatories.E003",
+        )
+    ]

@@ -123,7 +123,7 @@ def signatory_sign(
     return SignResult(signatory=stored, created=created)
 
 
-def _insert_once(signatory):
+def _insert_once(signatory, *, require_open=True):
     """Insert unless the address already signed; return (the row, whether it is ours).
 
     One statement does the work, and the database has the last word:
@@ -141,17 +141,22 @@ def _insert_once(signatory):
     - RETURNING gives the new id, so a first signature, the common case
       under load, needs no second query. Only a repeat or a closed letter
       reads back.
+
+    Organisers may add names to a letter in any state (paper sheets come in
+    after it closes): they pass require_open=False.
     """
-    pk = _insert_if_letter_open(signatory)
+    pk = _insert_returning_pk(signatory, require_open=require_open)
     if pk is not None:
         signatory.pk = pk
         signatory._state.adding = False
         signatory._state.db = DEFAULT_DB_ALIAS
         return signatory, True
-    letter = Letter.objects.only("pk", "title", "status").filter(pk=signatory.letter_id).first()
-    if letter is None:  # deleted while the form was being filled in
-        raise LetterNotOpen("This letter is no longer open for signatures.", code="letter_not_open")
-    _ensure_open(letter)
+    if require_open:
+        letter = Letter.objects.only("pk", "title", "status").filter(pk=signatory.letter_id)
+        letter = letter.first()
+        if letter is None:  # deleted while the form was being filled in
+            raise LetterNotOpen("This letter is no longer open.", code="letter_not_open")
+        _ensure_open(letter)
     already = Signatory.objects.filter(letter_id=signatory.letter_id)
     stored = already.with_email(signatory.email).first()
     if stored is None:
@@ -159,9 +164,9 @@ def _insert_once(signatory):
     return stored, False
 
 
-def _insert_if_letter_open(signatory):
-    """The new row's id; None if the address has signed or the letter is not open."""
-    sql, params = insert_statement(signatory)
+def _insert_returning_pk(signatory, *, require_open):
+    """The new row's id; None if the address has signed (or the letter is not open)."""
+    sql, params = insert_statement(signatory, require_open=require_open)
     # Inside a caller's transaction a savepoint keeps it usable if a check
     # constraint refuses the row; on its own (a web request) none is needed.
     nested = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
@@ -175,29 +180,34 @@ def _insert_if_letter_open(signatory):
     return row[0] if row else None
 
 
-def insert_statement(signatory):
+def insert_statement(signatory, *, require_open=True):
     """(sql, params) of the sign request's one INSERT; bench/load.py prints its plan.
 
     The ORM's bulk_create(ignore_conflicts=True) can express neither the
     condition nor RETURNING. PostgreSQL and SQLite (3.35+) both take this SQL;
-    SQLite needs the WHERE to tell the SELECT from the ON CONFLICT clause.
+    SQLite needs a WHERE to tell the SELECT from the ON CONFLICT clause.
+    Only quoted names from the models' metadata go into the text; every
+    value is a parameter.
     """
-    meta = Signatory._meta
+    meta, quote = Signatory._meta, connection.ops.quote_name
     fields = [field for field in meta.concrete_fields if not field.primary_key]
-    quote = connection.ops.quote_name
     values = [
         field.get_db_prep_save(field.pre_save(signatory, add=True), connection) for field in fields
     ]
-    # Only quoted names from the model's metadata go into the text; every value is a parameter.
+    condition, condition_params = "TRUE", []
+    if require_open:
+        letters, status = Letter._meta, Letter._meta.get_field("status")
+        condition = (
+            f"EXISTS (SELECT 1 FROM {quote(letters.db_table)} "  # noqa: S608
+            f"WHERE {quote(letters.pk.column)} = %s AND {quote(status.column)} = %s)"
+        )
+        condition_params = [signatory.letter_id, Letter.Status.OPEN]
     sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-        f"SELECT {', '.join(['%s'] * len(fields))} "
-        f"WHERE EXISTS (SELECT 1 FROM {quote(Letter._meta.db_table)} "
-        f"WHERE {quote(Letter._meta.pk.column)} = %s "
-        f"AND {quote(Letter._meta.get_field('status').column)} = %s) "
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"SELECT {', '.join(['%s'] * len(fields))} WHERE {condition} "
         f"ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}"
     )
-    return sql, [*values, signatory.letter_id, Letter.Status.OPEN]
+    return sql, [*values, *condition_params]
 
 
 def signatory_get_by_token(*, token, purpose, for_update=False):
@@ -300,7 +310,7 @@ def signatory_add_approved(
     signatory.full_clean(validate_unique=False, validate_constraints=False)
     with transaction.atomic():
         if signatory.email:
-            stored, created = _insert_once(signatory)
+            stored, created = _insert_once(signatory, require_open=False)
             if not created and stored.confirmed_at is None and stored.withdrawn_at is None:
                 stored.confirmed_at = signatory.confirmed_at
                 stored.status = Signatory.Status.APPROVED

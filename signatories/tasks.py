@@ -96,28 +96,42 @@ def send_already_signed_email(signatory_id, attempt=1, requested_at=None):
 DRAIN_SCHEDULED_KEY = "signatories:confirmations-drain"
 # If a worker dies mid-drain the key expires and the next signature queues a new drain.
 DRAIN_SCHEDULED_SECONDS = 60
+# Set while a drain is queued for when the oldest lease runs out.
+SWEEP_SCHEDULED_KEY = "signatories:confirmations-sweep"
 
 
 def schedule_due_confirmations():
-    """Make sure a drain is queued; costs one cache call when one already is."""
-    if cache.add(DRAIN_SCHEDULED_KEY, 1, timeout=DRAIN_SCHEDULED_SECONDS):
+    """Make sure a drain is queued; costs one cache call when one already is.
+
+    The flag needs a cache every process shares: with one process's memory
+    (development) the worker could never clear the web process's flag, so
+    each signature queues its own drain there.
+    """
+    from signatories.checks import PER_PROCESS_CACHES
+
+    shared = settings.CACHES["default"]["BACKEND"] not in PER_PROCESS_CACHES
+    if not shared or cache.add(DRAIN_SCHEDULED_KEY, 1, timeout=DRAIN_SCHEDULED_SECONDS):
         send_due_confirmations.enqueue()
 
 
 def claim_due_confirmations(limit):
-    """Take up to `limit` rows off the outbox; the ids returned are this caller's alone.
+    """Lease up to `limit` owed rows to this caller; no other drain gets them.
 
+    The claim moves each row's due time a lease ahead instead of clearing
+    it: a row is cleared only once its mail is sent, so a worker that dies
+    mid-batch leaves its rows to be claimed again when the lease runs out.
     One UPDATE ... RETURNING: on PostgreSQL concurrent drains skip each
-    other's locked rows; the outer condition is re-checked after any wait,
-    so a row is never claimed twice. On SQLite the statement holds the
-    database's write lock.
+    other's locked rows and the outer condition is re-checked after any
+    wait; on SQLite the statement holds the database's write lock.
     """
+    now = timezone.now()
+    lease_until = now + timedelta(seconds=settings.MAIL_CLAIM_LEASE_SECONDS)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(*claim_statement(limit))
+        cursor.execute(*claim_statement(limit, now=now, lease_until=lease_until))
         return [row[0] for row in cursor.fetchall()]
 
 
-def claim_statement(limit):
+def claim_statement(limit, *, now, lease_until):
     """(sql, params) of the outbox claim; bench/load.py prints its plan."""
     from signatories.models import Signatory
 
@@ -125,14 +139,15 @@ def claim_statement(limit):
     skip_locked = (
         " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
     )
-    # A quoted table name in the text; the limit is a parameter.
+    now, lease_until = (connection.ops.adapt_datetimefield_value(t) for t in (now, lease_until))
+    # A quoted table name in the text; the times and the limit are parameters.
     sql = (
-        f"UPDATE {table} SET confirmation_due_at = NULL "  # noqa: S608
-        f"WHERE confirmation_due_at IS NOT NULL AND id IN ("
-        f"SELECT id FROM {table} WHERE confirmation_due_at IS NOT NULL "
+        f"UPDATE {table} SET confirmation_due_at = %s "  # noqa: S608
+        f"WHERE confirmation_due_at <= %s AND id IN ("
+        f"SELECT id FROM {table} WHERE confirmation_due_at <= %s "
         f"ORDER BY confirmation_due_at LIMIT %s{skip_locked}) RETURNING id"
     )
-    return sql, [limit]
+    return sql, [lease_until, now, now, limit]
 
 
 @task()
@@ -146,8 +161,6 @@ def send_due_confirmations():
     clears the scheduled flag and looks once more: a signature that saw the
     flag still set was committed before that last look.
     """
-    from signatories.models import Signatory
-
     helper_queued = False
     while True:
         ids = claim_due_confirmations(settings.MAIL_BATCH_SIZE)
@@ -155,20 +168,61 @@ def send_due_confirmations():
             cache.delete(DRAIN_SCHEDULED_KEY)
             ids = claim_due_confirmations(settings.MAIL_BATCH_SIZE)
             if not ids:
+                _sweep_when_leases_run_out()
                 return
         if len(ids) == settings.MAIL_BATCH_SIZE and not helper_queued:
             send_due_confirmations.enqueue()
             helper_queued = True
-        requested = requested_now()
-        batch = Signatory.objects.select_related("letter__campaign").filter(pk__in=ids)
-        sent = []
-        for signatory in batch:
-            # Erased, confirmed, or mailed by a resend since it signed: nothing owed.
-            if not signatory.email or signatory.confirmed_at or signatory.confirmation_sent_at:
-                continue
-            try:
-                _send_or_retry(send_confirmation_email, signatory, "confirm", 1, requested)
-            except MailNotSent:
-                continue  # a retry is queued for this one; the rest of the batch goes on
-            sent.append(signatory.pk)
-        Signatory.objects.filter(pk__in=sent).update(confirmation_sent_at=timezone.now())
+        _send_claimed(ids)
+
+
+def _send_claimed(ids):
+    """Mail each claimed row and take it out of the outbox, one at a time.
+
+    Row by row, so a worker that dies loses at most the mail it was sending
+    (it may go twice, never not at all); an error in this code gives the
+    rest back to the outbox at once.
+    """
+    from signatories.models import Signatory
+
+    owed = Signatory.objects.filter(pk__in=ids)
+    requested = requested_now()
+    unfinished = set(ids)
+    try:
+        for signatory in owed.select_related("letter__campaign"):
+            done = {"confirmation_due_at": None}
+            if _owes_confirmation(signatory):
+                try:
+                    _send_or_retry(send_confirmation_email, signatory, "confirm", 1, requested)
+                    done["confirmation_sent_at"] = timezone.now()
+                except MailNotSent:
+                    pass  # a retry task of its own owns it now (where tasks can wait)
+            owed.filter(pk=signatory.pk).update(**done)
+            unfinished.discard(signatory.pk)
+        unfinished.clear()  # rows gone since the claim (erased) owe nothing
+    finally:
+        if unfinished:
+            owed.filter(pk__in=unfinished).update(confirmation_due_at=timezone.now())
+
+
+def _owes_confirmation(signatory):
+    """Not erased, not confirmed, not mailed by a resend since it signed."""
+    return (
+        bool(signatory.email) and not signatory.confirmed_at and not signatory.confirmation_sent_at
+    )
+
+
+def _sweep_when_leases_run_out():
+    """Rows leased by a worker that died go out when the lease runs out, signatures or not."""
+    from signatories.models import Signatory
+
+    leased = (
+        Signatory.objects.filter(confirmation_due_at__gt=timezone.now())
+        .order_by("confirmation_due_at")
+        .values_list("confirmation_due_at", flat=True)
+        .first()
+    )
+    if leased is None or not send_due_confirmations.get_backend().supports_defer:
+        return
+    if cache.add(SWEEP_SCHEDULED_KEY, 1, timeout=settings.MAIL_CLAIM_LEASE_SECONDS):
+        send_due_confirmations.using(run_after=leased + timedelta(seconds=1)).enqueue()

@@ -108,3 +108,21 @@ def smtp(settings):
 def database_tasks(settings):
     """Queue tasks in the database, as production does; run them with tests.smtp.run_worker."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """Redis, as production has it: the worker clears the flag the web process set."""
+    from django.core.cache import caches
+
+    from tests.signatories.test_redis_limits import REDIS, redis_up
+
+    if not redis_up():
+        pytest.skip("needs Redis on 127.0.0.1:6379")
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS},
+    }
+    caches["default"].clear()
+    yield
+    caches["default"].clear()

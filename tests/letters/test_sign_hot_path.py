@@ -10,7 +10,7 @@ from tests.helpers import sign_data, sign_url
 
 @pytest.mark.django_db(transaction=True)  # autocommit, as in production: no savepoints
 def test_a_sign_request_is_one_insert_once_the_letter_is_cached(
-    client, letter, database_tasks, django_assert_num_queries
+    client, letter, database_tasks, shared_cache, django_assert_num_queries
 ):
     """The letter comes from the cache and the first signature of a burst queued the drain."""
     assert client.post(sign_url(letter), sign_data(email="first@example.net")).status_code == 302

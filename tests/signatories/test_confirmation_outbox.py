@@ -25,7 +25,9 @@ def sign(letter, n, **extra):
     return client.post(sign_url(letter), sign_data(email=f"burst{n}@example.net", **extra))
 
 
-def test_a_burst_of_signatures_queues_one_drain_that_mails_each_once(letter, smtp, database_tasks):
+def test_a_burst_of_signatures_queues_one_drain_that_mails_each_once(
+    letter, smtp, database_tasks, shared_cache
+):
     smtp.start()
     for n in range(5):
         assert sign(letter, n).status_code == 302
@@ -48,6 +50,14 @@ def test_a_burst_of_signatures_queues_one_drain_that_mails_each_once(letter, smt
     run_worker()
     assert len(smtp.deliveries) == 6
     assert smtp.deliveries[-1].rcpt_tos == ["burst9@example.net"]
+
+
+def test_with_a_per_process_cache_each_signature_queues_its_own_drain(letter, database_tasks):
+    """A worker in another process could never clear a flag kept in this one's memory."""
+    for n in range(3):
+        sign(letter, n)
+    paths = DBTaskResult.objects.values_list("task_path", flat=True)
+    assert list(paths) == ["signatories.tasks.send_due_confirmations"] * 3
 
 
 def test_a_repeat_gets_its_own_already_signed_mail_and_no_second_confirmation(
@@ -123,3 +133,54 @@ def test_two_drains_at_once_send_every_mail_exactly_once(letter, smtp, settings)
     assert len(recipients) == 120
     assert len(set(recipients)) == 120
     assert not Signatory.objects.filter(confirmation_sent_at=None).exists()
+
+
+def test_a_drain_that_fails_midway_gives_the_rest_back_and_the_next_sends_each_once(
+    letter, smtp, database_tasks, shared_cache, monkeypatch
+):
+    from signatories import tasks
+
+    smtp.start()
+    for n in range(5):
+        sign(letter, n)
+    real_send, calls = tasks._send_or_retry, []
+
+    def send_then_break(*args):
+        calls.append(args)
+        if len(calls) == 3:
+            raise RuntimeError("the worker broke")
+        return real_send(*args)
+
+    monkeypatch.setattr(tasks, "_send_or_retry", send_then_break)
+    run_worker()  # the drain fails on its third mail
+    assert len(smtp.deliveries) == 2
+    assert Signatory.objects.exclude(confirmation_sent_at=None).count() == 2
+    assert Signatory.objects.exclude(confirmation_due_at=None).count() == 3  # given back
+
+    monkeypatch.setattr(tasks, "_send_or_retry", real_send)
+    tasks.send_due_confirmations.enqueue()  # the next signature's drain, or the sweep
+    run_worker()
+    recipients = [d.rcpt_tos[0] for d in smtp.deliveries]
+    assert sorted(recipients) == [f"burst{n}@example.net" for n in range(5)]
+
+
+def test_rows_leased_by_a_worker_that_died_go_out_when_the_lease_runs_out(
+    letter, smtp, database_tasks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    smtp.start()
+    sign(letter, 1)
+    assert claim_due_confirmations(10)  # a worker claims the row and is killed
+    run_worker()  # the queued drain finds nothing it may take, and queues a sweep
+    assert smtp.deliveries == []
+    sweep = DBTaskResult.objects.filter(status="READY").get()
+    assert sweep.run_after > timezone.now() + timedelta(minutes=59)
+
+    Signatory.objects.update(confirmation_due_at=timezone.now() - timedelta(seconds=1))
+    DBTaskResult.objects.filter(pk=sweep.pk).update(run_after=timezone.now())
+    run_worker()  # an hour later
+    assert [d.rcpt_tos for d in smtp.deliveries] == [["burst1@example.net"]]
+    assert Signatory.objects.get().confirmation_due_at is None

@@ -1,12 +1,14 @@
 """The abuse counters on a real Redis, as production runs them: shared, and keyed by hash."""
 
+import os
 import socket
 
 import pytest
 
 from tests.helpers import sign_data, sign_url
 
-REDIS = "redis://127.0.0.1:6379/15"
+# A database of its own per xdist worker: each test flushes it.
+REDIS = f"redis://127.0.0.1:6379/{10 + int(os.environ.get('PYTEST_XDIST_WORKER', 'gw0')[2:] or 0)}"
 
 
 def redis_up():

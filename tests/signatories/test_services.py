@@ -178,6 +178,18 @@ def test_signing_a_letter_that_is_not_open_saves_nothing(status, on_commit, mail
     assert mailoutbox == []
 
 
+@pytest.mark.parametrize("status", ["draft", "closed", "delivered"])
+def test_organisers_add_paper_names_to_a_letter_in_any_state(status):
+    """Paper sheets come in after a letter closes; only the web form needs it open."""
+    letter = LetterFactory(status=status)
+    with_email = signatory_add_approved(letter=letter, name="Ada Paper", email="ada@example.net")
+    without = signatory_add_approved(letter=letter, name="Bob Paper")
+    again = signatory_add_approved(letter=letter, name="Ada Paper", email="ADA@example.net")
+
+    assert with_email.created and without.created and not again.created
+    assert Signatory.objects.filter(letter=letter).count() == 2
+
+
 def test_confirming_after_the_letter_closed_is_refused(letter, on_commit, mailoutbox):
     sign(letter, on_commit)
     Letter.objects.update(status=Letter.Status.CLOSED)
