@@ -203,6 +203,10 @@ def _send_claimed(ids):
     finally:
         if unfinished:
             owed.filter(pk__in=unfinished).update(confirmation_due_at=timezone.now())
+            if send_due_confirmations.get_backend().supports_defer:
+                # Not at once: whatever broke this drain may break the next one too.
+                run_after = timezone.now() + timedelta(seconds=DRAIN_SCHEDULED_SECONDS)
+                send_due_confirmations.using(run_after=run_after).enqueue()
 
 
 def _owes_confirmation(signatory):

@@ -138,6 +138,8 @@ def test_two_drains_at_once_send_every_mail_exactly_once(letter, smtp, settings)
 def test_a_drain_that_fails_midway_gives_the_rest_back_and_the_next_sends_each_once(
     letter, smtp, database_tasks, shared_cache, monkeypatch
 ):
+    from django.utils import timezone
+
     from signatories import tasks
 
     smtp.start()
@@ -156,9 +158,11 @@ def test_a_drain_that_fails_midway_gives_the_rest_back_and_the_next_sends_each_o
     assert len(smtp.deliveries) == 2
     assert Signatory.objects.exclude(confirmation_sent_at=None).count() == 2
     assert Signatory.objects.exclude(confirmation_due_at=None).count() == 3  # given back
+    retry = DBTaskResult.objects.filter(status="READY").get()  # a drain a minute later
+    assert retry.task_path == "signatories.tasks.send_due_confirmations"
 
     monkeypatch.setattr(tasks, "_send_or_retry", real_send)
-    tasks.send_due_confirmations.enqueue()  # the next signature's drain, or the sweep
+    DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())  # a minute later
     run_worker()
     recipients = [d.rcpt_tos[0] for d in smtp.deliveries]
     assert sorted(recipients) == [f"burst{n}@example.net" for n in range(5)]
