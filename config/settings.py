@@ -260,7 +260,8 @@ WITHDRAWAL_MAX_AGE_DAYS = env_int("WITHDRAWAL_MAX_AGE_DAYS", 730)
 PDF_FONT_DIR = os.environ.get("PDF_FONT_DIR", "")
 # How long the public count (JSON, embed) may be stale, in seconds.
 PUBLIC_COUNT_CACHE_SECONDS = env_int("PUBLIC_COUNT_CACHE_SECONDS", 30)
-# How long a sign request may use a cached letter (the INSERT re-checks that it is open).
+# How long a process may use a letter it read earlier, on the hot paths: sign
+# requests, the count and the embed (the sign INSERT re-checks that it is open).
 SIGNING_LETTER_CACHE_SECONDS = env_int("SIGNING_LETTER_CACHE_SECONDS", 10)
 # How long a rendered letter page is served from each process's memory, and for
 # how many of its first pages (letters/page_cache.py). 0 turns the cache off.

@@ -20,21 +20,38 @@ def letter_get_public(*, slug):
     )
 
 
+def letter_get_cached(*, slug):
+    """pk, slug, title and status of a public letter, from this process's memory for seconds.
+
+    What the hot paths need (a sign request, the count for other websites,
+    the embed); the page itself loads the whole letter.
+    """
+    return caches["process"].get_or_set(
+        f"letter-lean:{slug}",
+        lambda: _letter_lean(slug),
+        timeout=settings.SIGNING_LETTER_CACHE_SECONDS,
+    )
+
+
 def letter_get_for_signing(*, slug):
-    """Just what taking a signature needs, from the cache: the sign request is the hot path.
+    """The cached letter, read again if it says closed, so reopening takes effect at once.
 
     A stale entry cannot let a name onto a closed letter: the INSERT itself
-    checks that the letter is open (signatories.services). A cached letter
-    that is not open is read again, so reopening takes effect at once.
+    checks that the letter is open (signatories.services).
     """
-    key = f"letter-signing:{slug}"
-    letter = caches["process"].get(key)
-    if letter is None or not letter.is_open:
-        letter = get_object_or_404(
-            Letter.objects.public().only("pk", "slug", "title", "status"), slug=slug
+    letter = letter_get_cached(slug=slug)
+    if not letter.is_open:
+        letter = _letter_lean(slug)
+        caches["process"].set(
+            f"letter-lean:{slug}", letter, timeout=settings.SIGNING_LETTER_CACHE_SECONDS
         )
-        caches["process"].set(key, letter, timeout=settings.SIGNING_LETTER_CACHE_SECONDS)
     return letter
+
+
+def _letter_lean(slug):
+    return get_object_or_404(
+        Letter.objects.public().only("pk", "slug", "title", "status"), slug=slug
+    )
 
 
 def letter_load_page_parts(*, letter):
@@ -127,12 +144,11 @@ def letter_page_counts(*, letter):
     A COUNT over 100,000 published names takes ~30 ms; the page is allowed
     to be LETTER_PAGE_CACHE_SECONDS behind anyway.
     """
-    key = f"letter-page-counts:{letter.pk}"
-    counts = cache.get(key)
-    if counts is None:
-        counts = letter_signature_counts(letter=letter)
-        cache.set(key, counts, timeout=settings.LETTER_PAGE_CACHE_SECONDS)
-    return counts
+    return cache.get_or_set(
+        f"letter-page-counts:{letter.pk}",
+        lambda: letter_signature_counts(letter=letter),
+        timeout=settings.LETTER_PAGE_CACHE_SECONDS,
+    )
 
 
 def letter_published_page(*, letter, page_number, listed_count):
@@ -149,19 +165,8 @@ def letter_published_page(*, letter, page_number, listed_count):
 
 def letter_public_count(*, letter):
     """The published count, cached for a few seconds: embeds and shares can be hammered."""
-    key = f"letter-count:{letter.pk}"
-    count = cache.get(key)
-    if count is None:
-        count, _ = letter_signature_counts(letter=letter)
-        cache.set(key, count, timeout=settings.PUBLIC_COUNT_CACHE_SECONDS)
-    return count
-
-
-def letter_get_public_cached(*, slug):
-    """Just what an embed shows (pk, title, slug), cached like the count."""
-    key = f"letter-public:{slug}"
-    letter = cache.get(key)
-    if letter is None:
-        letter = get_object_or_404(Letter.objects.public().only("pk", "title", "slug"), slug=slug)
-        cache.set(key, letter, timeout=settings.PUBLIC_COUNT_CACHE_SECONDS)
-    return letter
+    return cache.get_or_set(
+        f"letter-count:{letter.pk}",
+        lambda: letter_signature_counts(letter=letter)[0],
+        timeout=settings.PUBLIC_COUNT_CACHE_SECONDS,
+    )

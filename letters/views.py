@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
@@ -10,9 +11,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 from letters import page_cache
 from letters.models import Delivery, Reply
 from letters.selectors import (
+    letter_get_cached,
     letter_get_for_signing,
     letter_get_public,
-    letter_get_public_cached,
     letter_load_page_parts,
     letter_notables,
     letter_page_counts,
@@ -26,7 +27,8 @@ from signatories.forms import SignForm
 from signatories.services import LetterNotOpen, signatory_sign
 
 
-def _render_letter(request, letter, form, status=200, extra_context=None):
+def _letter_context(request, letter, form):
+    """Everything the letter page shows, loaded in a constant number of queries."""
     letter_load_page_parts(letter=letter)
     count, unnamed = letter_page_counts(letter=letter)
     versions = letter_versions(letter=letter)
@@ -38,34 +40,34 @@ def _render_letter(request, letter, form, status=200, extra_context=None):
     page = letter_published_page(
         letter=letter, page_number=request.GET.get("page"), listed_count=count - unnamed
     )
-    return render(
-        request,
-        "letters/letter_detail.html",
-        {
-            "letter": letter,
-            "campaign": letter.campaign,
-            "form": form,
-            "page": page,
-            "count": count,
-            "unnamed": unnamed,
-            "versions": versions,
-            "version": version,
-            "original": versions[0],
-            "notables": letter_notables(letter=letter),
-            "public_updates": letter.public_updates,
-            "progress": letter.progress_percent(count),
-            "days_left": letter.days_until_hand_in,
-            "share_url": request.build_absolute_uri(letter.get_absolute_url()),
-            "embed_url": request.build_absolute_uri(
-                reverse("letters:embed", kwargs={"slug": letter.slug})
-            ),
-            "count_url": request.build_absolute_uri(
-                reverse("letters:count_json", kwargs={"slug": letter.slug})
-            ),
-            **(extra_context or {}),
-        },
-        status=status,
-    )
+    return {
+        "letter": letter,
+        "campaign": letter.campaign,
+        "form": form,
+        "page": page,
+        "count": count,
+        "unnamed": unnamed,
+        "versions": versions,
+        "version": version,
+        "original": versions[0],
+        "notables": letter_notables(letter=letter),
+        "public_updates": letter.public_updates,
+        "progress": letter.progress_percent(count),
+        "days_left": letter.days_until_hand_in,
+        "share_url": request.build_absolute_uri(letter.get_absolute_url()),
+        "embed_url": request.build_absolute_uri(
+            reverse("letters:embed", kwargs={"slug": letter.slug})
+        ),
+        "count_url": request.build_absolute_uri(
+            reverse("letters:count_json", kwargs={"slug": letter.slug})
+        ),
+    }
+
+
+def _render_letter_again(request, slug, form, *, status):
+    """The page with the form's errors, or without the form once the letter has closed."""
+    context = _letter_context(request, letter_get_public(slug=slug), form)
+    return render(request, "letters/letter_detail.html", context, status=status)
 
 
 @require_safe
@@ -79,8 +81,8 @@ def letter_detail(request, slug):
         if letter.is_open:
             action = reverse("letters:sign", kwargs={"slug": slug})
             form = SignForm(action=action, stamp=page_cache.STAMP_PLACEHOLDER)
-        response = _render_letter(request, letter, form, extra_context=page_cache.placeholders())
-        html = response.content.decode()
+        context = {**_letter_context(request, letter, form), **page_cache.placeholders()}
+        html = render_to_string("letters/letter_detail.html", context, request)
         page_cache.store(key, html)
     return HttpResponse(page_cache.personalise(html, request))
 
@@ -118,11 +120,6 @@ def letter_sign(request, slug):
     return redirect("letters:thanks", slug=letter.slug)
 
 
-def _render_letter_again(request, slug, form, *, status):
-    """The page with the form's errors, or without the form once the letter has closed."""
-    return _render_letter(request, letter_get_public(slug=slug), form, status=status)
-
-
 @require_safe
 def letter_thanks(request, slug):
     letter = letter_get_public(slug=slug)
@@ -148,7 +145,7 @@ def _public_cache(response):
 @require_safe
 def letter_count_json(request, slug):
     """The count for union websites: the title and the number, nothing else."""
-    letter = letter_get_public_cached(slug=slug)
+    letter = letter_get_cached(slug=slug)
     response = JsonResponse({"title": letter.title, "count": letter_public_count(letter=letter)})
     response["Access-Control-Allow-Origin"] = "*"
     return _public_cache(response)
@@ -159,7 +156,7 @@ def letter_count_json(request, slug):
 @csp_override({**settings.SECURE_CSP, "frame-ancestors": ["*"]})
 def letter_embed(request, slug):
     """A counter to put in an iframe on any website: title, count, a link to sign."""
-    letter = letter_get_public_cached(slug=slug)
+    letter = letter_get_cached(slug=slug)
     response = render(
         request,
         "letters/embed.html",

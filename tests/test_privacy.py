@@ -1,18 +1,16 @@
 """No signatory's e-mail, hidden name or IP on any public page, or in any log line."""
 
-import io
 import logging
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from pypdf import PdfReader
 
 from letters.models import Reply, Update
 from letters.services import letter_transition
 from signatories import tokens
 from signatories.models import Signatory
 from tests.factories import EventFactory, LetterFactory, SignatoryFactory
-from tests.helpers import sign_data, sign_url
+from tests.helpers import pdf_text, sign_data, sign_url, tiny_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -95,21 +93,11 @@ def world(db):
     }
 
 
-def tiny_pdf(text):
-    from reportlab.pdfgen import canvas
-
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer)
-    pdf.drawString(72, 720, text)
-    pdf.save()
-    return buffer.getvalue()
-
-
 def body_text(response):
     """What a reader sees: the text of a PDF, the bytes of anything else."""
     content = b"".join(response.streaming_content) if response.streaming else response.content
     if response.get("Content-Type") == "application/pdf":
-        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+        return pdf_text(content)
     return content.decode()
 
 

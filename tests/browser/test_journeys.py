@@ -1,7 +1,6 @@
 """Supporters and organisers in a real browser, as they use the site."""
 
 import io
-import re
 
 import pytest
 from playwright.sync_api import expect
@@ -11,12 +10,9 @@ from signatories import tokens
 from signatories.models import Signatory
 from tests.browser.conftest import PHONE
 from tests.factories import EventFactory, LetterFactory, SignatoryFactory
+from tests.helpers import link_path
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def confirm_path(mail):
-    return re.search(r"http://[^/\s]+(/s/confirm/\S+/)", mail.body).group(1)
 
 
 @pytest.mark.browser_context_args(**PHONE)
@@ -42,7 +38,7 @@ def test_a_supporter_signs_on_a_phone_confirms_and_sees_their_name(
     step("thank you")
 
     assert [m.to for m in mailoutbox] == [["zhanat@example.net"]]
-    page.goto(live_server.url + confirm_path(mailoutbox[0]))
+    page.goto(live_server.url + link_path(mailoutbox[0], "confirm"))
     expect(page.get_by_role("heading", name="Your signature is confirmed")).to_be_visible()
     step("confirmed")
     page.get_by_role("link", name="See the letter and its signatures").click()

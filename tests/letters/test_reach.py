@@ -5,29 +5,15 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from pypdf import PdfReader
-from reportlab.pdfgen import canvas
 
 from letters.models import LetterTranslation, Reply
 from letters.pdf import render_letter_pdf
 from letters.services import letter_transition
 from signatories.models import Signatory
 from tests.factories import LetterFactory, SignatoryFactory
-from tests.helpers import sign_data, sign_url
+from tests.helpers import pdf_text, sign_data, sign_url, tiny_pdf
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf_bytes(text):
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer)
-    pdf.drawString(72, 720, text)
-    pdf.save()
-    return buffer.getvalue()
-
-
-def pdf_text(data):
-    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
 
 
 @pytest.fixture
@@ -199,7 +185,7 @@ class TestReply:
                 "replies-0-sender": "Foreign and Commonwealth Office",
                 "replies-0-text": "The Foreign Secretary has noted your concerns.",
                 "replies-0-upload": SimpleUploadedFile(
-                    "reply.pdf", pdf_bytes("We have noted your concerns."), "application/pdf"
+                    "reply.pdf", tiny_pdf("We have noted your concerns."), "application/pdf"
                 ),
                 "status_changes-TOTAL_FORMS": "0",
                 "status_changes-INITIAL_FORMS": str(letter.status_changes.count()),

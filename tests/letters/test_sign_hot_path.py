@@ -23,7 +23,7 @@ def test_a_sign_request_is_one_insert_once_the_letter_is_cached(
 
 def test_a_letter_closed_after_it_was_cached_takes_no_more_names(client, letter):
     assert client.post(sign_url(letter), sign_data(email="first@example.net")).status_code == 302
-    cached = caches["process"].get(f"letter-signing:{letter.slug}")
+    cached = caches["process"].get(f"letter-lean:{letter.slug}")
     assert cached.is_open  # what the next request will use
 
     letter_transition(letter=letter, to_status=letter.Status.CLOSED)

@@ -6,22 +6,21 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
-from pypdf import PdfReader
 
 from letters.models import Letter
 from letters.pdf import render_letter_pdf
 from letters.services import letter_transition
 from signatories.models import Signatory
 from tests.factories import LetterFactory, SignatoryFactory
-from tests.helpers import link_path, sign_data, sign_url
+from tests.helpers import link_path, pdf_text, sign_data, sign_url
 
 pytestmark = pytest.mark.django_db
 
 
-def pdf_text(letter):
+def letter_pdf_text(letter):
     buffer = io.BytesIO()
     render_letter_pdf(letter, buffer)
-    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(buffer.getvalue())).pages)
+    return pdf_text(buffer.getvalue())
 
 
 @pytest.fixture
@@ -43,7 +42,7 @@ def choices(letter):
 def test_choices_are_honoured_on_the_page_the_count_and_the_pdf(client, choices):
     page = client.get(choices.get_absolute_url())
     html = page.content.decode()
-    text = pdf_text(choices)
+    text = letter_pdf_text(choices)
 
     assert page.context["count"] == 5
     assert "and 2 others who asked not to be named" in html
