@@ -28,18 +28,19 @@ def _undo_ip_hmac():
     """The IP hashed with Django's password hasher (PBKDF2, as a peer app does with bcrypt)."""
     from django.contrib.auth.hashers import make_password
 
-    from signatories import abuse, services
+    from signatories import abuse
+    from signatories.services import signing
 
     def slow_hash(ip):
         return make_password(ip, salt="fixedsaltforbench").rsplit("$", 1)[-1] if ip else ""
 
-    services.hash_ip = abuse.hash_ip = slow_hash
+    signing.hash_ip = abuse.hash_ip = slow_hash
 
 
 def _undo_no_count():
     """COUNT(*) of the letter's published names per signature (a peer app runs four)."""
-    from letters import views
     from letters.selectors import letter_signature_counts
+    from signatories import views
 
     original = views.signatory_sign
 
@@ -56,10 +57,10 @@ def _undo_email_index():
     from django.db.models import Value
     from django.db.models.functions import Lower
 
-    from signatories import services
     from signatories.models import Signatory
+    from signatories.services import signing
 
-    original = services._insert_once
+    original = signing.insert_once
 
     def insert_and_read_back(signatory):
         stored, created = original(signatory)
@@ -68,22 +69,22 @@ def _undo_email_index():
         ).filter(email_lower=Lower(Value(signatory.email))).first()
         return stored, created
 
-    services._insert_once = insert_and_read_back
+    signing.insert_once = insert_and_read_back
 
 
 def _undo_outbox():
     """One task row per signature, as before the confirmation outbox."""
-    from signatories import services
-    from signatories.tasks import send_due_confirmations
+    from mailing.tasks import drain_outbox
+    from signatories.services import signing
 
-    services.schedule_due_confirmations = send_due_confirmations.enqueue
+    signing.schedule_confirmations = lambda: drain_outbox.enqueue("confirmations")
 
 
 def _undo_no_session():
     """Remember the signer in the session: a session row written per signature."""
-    from letters import views
+    from signatories import views
 
-    original = views.letter_sign
+    original = views.sign
 
     def sign_and_remember(request, slug):
         response = original(request, slug)
@@ -91,7 +92,7 @@ def _undo_no_session():
             request.session["signed"] = slug
         return response
 
-    views.letter_sign = sign_and_remember
+    views.sign = sign_and_remember
 
 
 CODE_UNDOS = {

@@ -319,7 +319,10 @@ def drain(env, sink):
     # django-tasks-db stores "no run_after" as the year 9999.
     due = Q(run_after__lte=timezone.now()) | Q(run_after__year=9999)
     pending = DBTaskResult.objects.filter(Q(status="RUNNING") | (Q(status="READY") & due))
-    while pending.exists() or rows.exclude(confirmation_due_at=None).exists():
+    owing = rows.filter(
+        Q(confirmation_due_at__isnull=False) | Q(already_signed_due_at__isnull=False)
+    )
+    while pending.exists() or owing.exists():
         time.sleep(0.2)
     seconds = time.monotonic() - start
     shares = cpu_shares(before, cpu_by_program(), seconds)
@@ -493,8 +496,8 @@ def explain_hot_queries():
 
     from letters.models import Letter
     from signatories.models import Signatory
-    from signatories.services import insert_statement
-    from signatories.tasks import claim_statement
+    from signatories.outboxes import CONFIRMATIONS
+    from signatories.services.signing import insert_statement
 
     letter = Letter.objects.get(slug=SLUG)
     signatory = Signatory(letter=letter, name="Ada Lovelace", email="ada@example.net")
@@ -505,7 +508,7 @@ def explain_hot_queries():
             ("the sign INSERT", insert_statement(signatory)),
             (
                 "the outbox claim",
-                claim_statement(100, now=timezone.now(), lease_until=timezone.now()),
+                CONFIRMATIONS.claim_statement(100, now=timezone.now(), lease_until=timezone.now()),
             ),
         ):
             cursor.execute(f"EXPLAIN {sql}", params)

@@ -1,3 +1,12 @@
+"""Admin building blocks every app uses: read-only history, and one guard for custom pages."""
+
+import functools
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+
 class ReadOnlyAdminMixin:
     """For records that are history (audit entries, what was delivered): look, never touch."""
 
@@ -9,3 +18,52 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def object_or_404(queryset, object_id):
+    """The admin passes ids from the URL as text; anything not a number is a 404, not a 500."""
+    if not str(object_id).isdigit():
+        raise Http404("No such object.")
+    return get_object_or_404(queryset, pk=object_id)
+
+
+def admin_page(may, *, queryset=None):
+    """A ModelAdmin view about one object: that object, if this user may; else 404 or 403.
+
+    `may(model_admin, request, obj)` says whether the user may use the page;
+    `queryset(model_admin, request)` is where the object is looked for (by
+    default the admin's own queryset, so whatever narrows the changelist
+    narrows the page too). The view is called as view(self, request, obj, ...).
+    """
+
+    def decorate(view):
+        @functools.wraps(view)
+        def page(self, request, object_id, *args, **kwargs):
+            rows = queryset(self, request) if queryset else self.get_queryset(request)
+            obj = object_or_404(rows, object_id)
+            if not may(self, request, obj):
+                raise PermissionDenied
+            return view(self, request, obj, *args, **kwargs)
+
+        return page
+
+    return decorate
+
+
+def may_view(model_admin, request, obj):
+    return model_admin.has_view_permission(request, obj)
+
+
+def may_change(model_admin, request, obj):
+    return model_admin.has_change_permission(request, obj)
+
+
+def page_context(model_admin, request, obj, *, title, **extra):
+    """What Django's admin templates need for a page of our own about one object."""
+    return {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "original": obj,
+        "title": title,
+        **extra,
+    }

@@ -12,6 +12,13 @@
 
 from django.core.cache.backends import redis as django_redis
 
+# Caches that one process keeps to itself: counters and flags in them are not
+# seen by other workers or hosts (checked by `check --deploy`).
+PER_PROCESS_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+}
+
 
 class RedisCacheClient(django_redis.RedisCacheClient):
     def __init__(self, *args, **kwargs):

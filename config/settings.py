@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_tasks_db",
     "axes",
+    "mailing",
     "campaign",
     "letters",
     "signatories",
@@ -226,6 +227,8 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 # Retention.
 UNCONFIRMED_RETENTION_DAYS = env_int("UNCONFIRMED_RETENTION_DAYS", 30)
 ANONYMISE_AFTER_DELIVERY_DAYS = env_int("ANONYMISE_AFTER_DELIVERY_DAYS", 90)
+# However often an address signs again, it gets one "already signed" mail per this many hours.
+ALREADY_SIGNED_NOTICE_HOURS = env_int("ALREADY_SIGNED_NOTICE_HOURS", 24)
 # A mail that fails is tried again this many times, waiting longer each time.
 MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 6)
 # Confirmations a worker claims and sends at a time.

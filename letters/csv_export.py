@@ -36,10 +36,15 @@ class _Echo:
         return value
 
 
+def export_queryset(letter):
+    """The signatures the staff CSV holds: every one not withdrawn."""
+    return Signatory.objects.filter(letter=letter).not_withdrawn()
+
+
 def export_rows(letter):
-    """Live (not withdrawn) signatures, newest last; values only, no model instances."""
+    """The exported signatures, newest last; values only, no model instances."""
     return (
-        Signatory.objects.filter(letter=letter, withdrawn_at__isnull=True)
+        export_queryset(letter)
         .order_by("created_at", "pk")
         .values_list(
             "name",

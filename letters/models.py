@@ -275,14 +275,17 @@ class Update(models.Model):
 
 class RecipientStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
-    SENDING = "sending", "Being sent (if it stays so, a worker stopped mid-send: check by hand)"
     SENT = "sent", "Sent"
-    FAILED = "failed", "Failed (will be tried again)"
+    FAILED = "failed", "Failed (tried again later, up to MAIL_MAX_ATTEMPTS times)"
     CANCELLED = "cancelled", "Not sent (unsubscribed, withdrawn or erased meanwhile)"
 
 
 class UpdateRecipient(models.Model):
-    """One signatory's copy of one update: the row that makes sending exactly-once."""
+    """One signatory's copy of one update: the row that makes sending exactly-once.
+
+    An outbox row (letters/outboxes.py): `due_at` says when its mail is owed,
+    NULL once sent, cancelled or given up.
+    """
 
     Status = RecipientStatus
 
@@ -294,6 +297,7 @@ class UpdateRecipient(models.Model):
         max_length=20, choices=RecipientStatus.choices, default=RecipientStatus.QUEUED
     )
     page = models.PositiveIntegerField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -304,7 +308,12 @@ class UpdateRecipient(models.Model):
                 condition=Q(status__in=RecipientStatus.values), name="recipient_status_valid"
             ),
         ]
-        indexes = [models.Index(fields=["update", "status"], name="recipient_status_idx")]
+        indexes = [
+            models.Index(fields=["update", "status"], name="recipient_status_idx"),
+            models.Index(
+                fields=["due_at"], condition=Q(due_at__isnull=False), name="recipient_due_idx"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.update} → signatory {self.signatory_id}: {self.status}"

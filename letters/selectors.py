@@ -5,8 +5,17 @@ from django.core.cache import cache, caches
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 
-from letters.models import Letter, LetterTranslation, Reply, Update, UpdateKind
+from letters.models import (
+    Letter,
+    LetterTranslation,
+    RecipientStatus,
+    Reply,
+    Update,
+    UpdateKind,
+)
+from signatories.mail import absolute
 from signatories.models import Signatory
 
 
@@ -170,3 +179,59 @@ def letter_public_count(*, letter):
         lambda: letter_signature_counts(letter=letter)[0],
         timeout=settings.PUBLIC_COUNT_CACHE_SECONDS,
     )
+
+
+# Updates: who gets them, how far sending has come, and what a copy says.
+
+
+def update_audience(*, update):
+    """Who may get this update: confirmed, consenting, not withdrawn, not erased or anonymised.
+
+    A receipt is narrowed further to the names printed in the delivered
+    letter (see `update_audience_ids`).
+    """
+    return Signatory.objects.filter(letter=update.letter).update_audience()
+
+
+def update_audience_ids(*, update, pages):
+    """Ids of the audience; for a receipt, only those printed (`pages`: the delivery's page map)."""
+    ids = update_audience(update=update).values_list("pk", flat=True).iterator(chunk_size=5000)
+    if update.kind != UpdateKind.RECEIPT:
+        return list(ids)
+    # Filtered here, not with pk__in: 100,000 printed names would be more
+    # query parameters than SQLite allows.
+    return [pk for pk in ids if str(pk) in pages]
+
+
+def update_audience_count(*, update):
+    """How many copies sending would make (a receipt: printed names only)."""
+    pages = update.letter.delivery.pages if update.kind == UpdateKind.RECEIPT else {}
+    return len(update_audience_ids(update=update, pages=pages))
+
+
+def update_counts(*, update):
+    """How many copies are queued, sent, failed and cancelled."""
+    counts = dict.fromkeys(RecipientStatus.values, 0)
+    for row in update.recipients.values("status").order_by().annotate(n=Count("pk")):
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+def update_preview(*, update):
+    """(subject, body) as a signatory receives it, for a stand-in signatory."""
+    stand_in = Signatory(letter=update.letter, name="Ada Example")
+    receipt = update.kind == UpdateKind.RECEIPT
+    context = {
+        "signatory": stand_in,
+        "letter": update.letter,
+        "update": update,
+        "unsubscribe_url": "(each signatory's own one-click link)",
+        "letter_url": absolute(update.letter.get_absolute_url()),
+        "page": "(their page)" if receipt else None,
+        "delivery": getattr(update.letter, "delivery", None) if receipt else None,
+        "delivered_pdf_url": "(the delivered PDF)",
+    }
+    template = "letters/email/receipt" if receipt else "letters/email/update"
+    subject = render_to_string(f"{template}_subject.txt", context)
+    body = render_to_string(f"{template}_body.txt", context)
+    return " ".join(subject.split()), body

@@ -15,12 +15,19 @@ import time
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+from django.utils.crypto import salted_hmac
 
 from signatories.models import Signatory
-from signatories.services import hash_ip
 
 Suspicion = Signatory.Suspicion
 _STAMP_SALT = "signatories.form-rendered"
+
+
+def hash_ip(ip_address):
+    """A keyed hash, so abuse can be traced per address without keeping the address."""
+    if not ip_address:
+        return ""
+    return salted_hmac("signatories.ip", ip_address, algorithm="sha256").hexdigest()
 
 
 @functools.cache

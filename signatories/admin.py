@@ -5,17 +5,9 @@ from django.utils.html import format_html, format_html_join
 
 from config.admin import ReadOnlyAdminMixin
 from signatories.models import ModerationAction, Signatory
-from signatories.services import (
-    signatories_decide,
-    signatories_set_notable,
-    signatory_admin_save,
-)
-
-CONTACT_PERMISSION = "signatories.view_contact_details"
-
-
-def can_see_contacts(request):
-    return request.user.has_perm(CONTACT_PERMISSION)
+from signatories.roles import can_see_contacts
+from signatories.services.entry import signatory_admin_save
+from signatories.services.moderation import signatories_decide, signatories_set_notable
 
 
 class ModerationQueueFilter(admin.SimpleListFilter):
@@ -50,18 +42,16 @@ class ModerationQueueFilter(admin.SimpleListFilter):
             }
 
     def queryset(self, request, queryset):
-        live = queryset.confirmed().not_withdrawn()
-        return {
-            "awaiting": live.filter(status=Signatory.Status.PENDING),
-            "suspect": queryset.filter(withdrawn_at__isnull=True)
-            .exclude(suspicion=Signatory.Suspicion.NONE)
-            .filter(status=Signatory.Status.PENDING),
-            "approved": live.filter(status=Signatory.Status.APPROVED),
-            "rejected": live.filter(status=Signatory.Status.REJECTED),
-            "unconfirmed": queryset.filter(confirmed_at__isnull=True, withdrawn_at__isnull=True),
-            "withdrawn": queryset.filter(withdrawn_at__isnull=False),
-            "all": queryset,
-        }.get(self.value(), queryset.none())
+        shown = {
+            "awaiting": queryset.awaiting_decision,
+            "suspect": queryset.held_as_suspect,
+            "approved": queryset.approved,
+            "rejected": queryset.rejected,
+            "unconfirmed": queryset.unconfirmed,
+            "withdrawn": queryset.withdrawn,
+            "all": queryset.all,
+        }.get(self.value(), queryset.none)
+        return shown()
 
 
 class ConfirmedFilter(admin.SimpleListFilter):
@@ -73,7 +63,7 @@ class ConfirmedFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(confirmed_at__isnull=False)
+            return queryset.confirmed()
         if self.value() == "no":
             return queryset.filter(confirmed_at__isnull=True)
         return queryset
@@ -175,19 +165,19 @@ class SignatoryAdmin(admin.ModelAdmin):
 
     def get_list_display(self, request):
         columns = list(super().get_list_display(request))
-        if can_see_contacts(request):
+        if can_see_contacts(request.user):
             columns.insert(2, "email")
         return columns
 
     def get_search_fields(self, request):
         fields = list(super().get_search_fields(request))
-        if can_see_contacts(request):
+        if can_see_contacts(request.user):
             fields.append("email")
         return fields
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if can_see_contacts(request):
+        if can_see_contacts(request.user):
             return fieldsets
         return [
             (title, {**opts, "fields": [f for f in opts["fields"] if f != "email"]})

@@ -6,4 +6,4 @@ class SignatoriesConfig(AppConfig):
     verbose_name = "Signatories"
 
     def ready(self):
-        from signatories import checks  # noqa: F401 - registers the deploy checks
+        from signatories import checks, outboxes  # noqa: F401 - registers checks and outboxes

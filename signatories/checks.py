@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
+from config.cache import PER_PROCESS_CACHES
+
 DEVELOPMENT_BACKENDS = {"config.mail.ReadableConsoleBackend"}
 
 
@@ -17,12 +19,6 @@ def check_production_mailer(app_configs, **kwargs):
             id="signatories.E001",
         )
     ]
-
-
-PER_PROCESS_CACHES = {
-    "django.core.cache.backends.locmem.LocMemCache",
-    "django.core.cache.backends.dummy.DummyCache",
-}
 
 
 @register(Tags.caches, deploy=True)

@@ -1,9 +1,9 @@
 """Building and sending mail to one signatory, in their language, without leaking addresses.
 
-The tasks decide when; this module decides what the mail says and how it
-goes out. An SMTP error carries the recipient's address in its text, and
-task runners log and store tracebacks, so any failure is re-raised as
-MailNotSent, which names only the signatory's id.
+The outboxes decide when (mailing/); this module decides what the mail says
+and how it goes out. An SMTP error carries the recipient's address in its
+text, and task runners log and store tracebacks, so any failure is re-raised
+as MailNotSent, which names only the signatory's id.
 """
 
 import logging
@@ -15,13 +15,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from mailing.outbox import MailNotSent
 from signatories import tokens
 
 logger = logging.getLogger(__name__)
-
-
-class MailNotSent(Exception):
-    """A mail that failed, described without the address it was for."""
 
 
 def absolute(path):
@@ -76,18 +73,3 @@ def send_to_signatory(signatory, template, *, extra=None, unsubscribe=False):
         logger.warning("Could not send %s mail for signatory %s (%s)", name, signatory.pk, code)
         raise MailNotSent(f"{name} mail for signatory {signatory.pk}: {code}") from None
     logger.info("Sent %s mail for signatory %s", name, signatory.pk)
-
-
-def send_update_copy(copy):
-    """One signatory's copy of an update or of the delivery receipt."""
-    update = copy.update
-    template = "letters/email/receipt" if update.kind == "receipt" else "letters/email/update"
-    extra = {"update": update, "page": copy.page}
-    if update.kind == "receipt":
-        extra["delivery"] = update.letter.delivery
-        extra["delivered_pdf_url"] = absolute(
-            reverse("letters:delivered_pdf", kwargs={"slug": update.letter.slug})
-        )
-    signatory = copy.signatory
-    signatory.letter = update.letter  # already loaded with the campaign
-    send_to_signatory(signatory, template, extra=extra, unsubscribe=True)

@@ -16,62 +16,6 @@ from signatories.names import (
 )
 
 
-class SignatoryQuerySet(models.QuerySet):
-    def with_email(self, email):
-        """Case-insensitive match, folded by the database exactly as the unique constraint folds.
-
-        The empty-address condition is the unique index's own (it is partial):
-        without it the planner cannot use that index and reads every row of
-        the letter, on each signature.
-        """
-        return (
-            self.alias(email_lower=Lower("email"))
-            .filter(email_lower=Lower(Value(normalise_email(email))))
-            .exclude(email="")
-        )
-
-    def confirmed(self):
-        return self.filter(confirmed_at__isnull=False)
-
-    def not_withdrawn(self):
-        return self.filter(withdrawn_at__isnull=True)
-
-    def published(self):
-        """Names shown on the public page, counted, and printed for delivery.
-
-        Confirmed, not withdrawn, and either approved by an organiser or, on a
-        post-moderated letter, neither rejected nor held as suspect.
-        """
-        return (
-            self.confirmed()
-            .not_withdrawn()
-            .filter(
-                Q(status=Signatory.Status.APPROVED)
-                | Q(
-                    status=Signatory.Status.PENDING,
-                    letter__moderation=Letter.Moderation.POST,
-                    suspicion=Signatory.Suspicion.NONE,
-                )
-            )
-        )
-
-    def listed(self):
-        """Published names the signatories agreed to show; the rest are only counted."""
-        return self.published().exclude(display=Signatory.Display.HIDDEN)
-
-    def in_delivery_order(self):
-        """Organisations first, then by sort key, as the seed letter prints them.
-
-        "organisation" sorts after "individual", so kind descending puts
-        organisations first, in an order signatory_delivery_order_idx holds:
-        a page of names is read off the index, never sorted from all rows.
-        """
-        return self.order_by("-kind", "sort_key", "pk")
-
-    def for_delivery(self):
-        return self.listed().in_delivery_order()
-
-
 class SignatoryKind(models.TextChoices):
     INDIVIDUAL = "individual", _("Individual")
     ORGANISATION = "organisation", _("Organisation")
@@ -101,6 +45,118 @@ class SignatoryStatus(models.TextChoices):
     PENDING = "pending", "Awaiting a decision"
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
+
+
+class States:
+    """The states a signature can be in, as conditions: one definition for every filter and count.
+
+    QuerySet methods below filter by them; counts aggregate over them in one
+    query (signatories/selectors.py).
+    """
+
+    CONFIRMED = Q(confirmed_at__isnull=False)
+    NOT_WITHDRAWN = Q(withdrawn_at__isnull=True)
+    WITHDRAWN = Q(withdrawn_at__isnull=False)
+    UNCONFIRMED = Q(confirmed_at__isnull=True) & NOT_WITHDRAWN
+    STANDING = CONFIRMED & NOT_WITHDRAWN
+    # Confirmed, not withdrawn, not rejected: the people who stand behind the letter.
+    LIVE = STANDING & ~Q(status=SignatoryStatus.REJECTED)
+    # The moderators' work: confirmed, still standing, nobody has decided yet.
+    AWAITING_DECISION = STANDING & Q(status=SignatoryStatus.PENDING)
+    APPROVED = STANDING & Q(status=SignatoryStatus.APPROVED)
+    REJECTED = STANDING & Q(status=SignatoryStatus.REJECTED)
+    # Flagged by the abuse checks and not decided yet, confirmed or not.
+    HELD_AS_SUSPECT = (
+        NOT_WITHDRAWN & Q(status=SignatoryStatus.PENDING) & ~Q(suspicion=SignatorySuspicion.NONE)
+    )
+    # Shown on the public page, counted, and printed for delivery: confirmed, not
+    # withdrawn, and either approved by an organiser or, on a post-moderated
+    # letter, neither rejected nor held as suspect.
+    PUBLISHED = STANDING & (
+        Q(status=SignatoryStatus.APPROVED)
+        | Q(
+            status=SignatoryStatus.PENDING,
+            letter__moderation=Letter.Moderation.POST,
+            suspicion=SignatorySuspicion.NONE,
+        )
+    )
+    HIDDEN = Q(display=SignatoryDisplay.HIDDEN)
+
+
+class SignatoryQuerySet(models.QuerySet):
+    def with_email(self, email):
+        """Case-insensitive match, folded by the database exactly as the unique constraint folds.
+
+        The empty-address condition is the unique index's own (it is partial):
+        without it the planner cannot use that index and reads every row of
+        the letter, on each signature.
+        """
+        return (
+            self.alias(email_lower=Lower("email"))
+            .filter(email_lower=Lower(Value(normalise_email(email))))
+            .exclude(email="")
+        )
+
+    def confirmed(self):
+        return self.filter(States.CONFIRMED)
+
+    def unconfirmed(self):
+        """Not confirmed by e-mail yet, and not withdrawn either."""
+        return self.filter(States.UNCONFIRMED)
+
+    def not_withdrawn(self):
+        return self.filter(States.NOT_WITHDRAWN)
+
+    def withdrawn(self):
+        return self.filter(States.WITHDRAWN)
+
+    def live(self):
+        """Confirmed, not withdrawn, not rejected: the people who stand behind the letter."""
+        return self.filter(States.LIVE)
+
+    def awaiting_decision(self):
+        """The moderators' work: confirmed, still standing, nobody has decided yet."""
+        return self.filter(States.AWAITING_DECISION)
+
+    def held_as_suspect(self):
+        """Flagged by the abuse checks and not decided yet, confirmed or not."""
+        return self.filter(States.HELD_AS_SUSPECT)
+
+    def approved(self):
+        """Confirmed, not withdrawn and approved."""
+        return self.filter(States.APPROVED)
+
+    def rejected(self):
+        """Confirmed, not withdrawn and rejected."""
+        return self.filter(States.REJECTED)
+
+    def mailable(self):
+        """Rows with an address to write to (not erased, anonymised or typed in without one)."""
+        return self.exclude(email="")
+
+    def update_audience(self):
+        """Who may get news: confirmed, consenting, not withdrawn, with an address."""
+        return self.filter(consents_to_updates=True).confirmed().not_withdrawn().mailable()
+
+    def published(self):
+        """Names shown on the public page, counted, and printed for delivery (States.PUBLISHED)."""
+        return self.filter(States.PUBLISHED)
+
+    def listed(self):
+        """Published names the signatories agreed to show; the rest are only counted."""
+        return self.published().exclude(States.HIDDEN)
+
+    def in_delivery_order(self):
+        """Organisations first, then by sort key, as the seed letter prints them.
+
+        "organisation" sorts after "individual", so kind descending puts
+        organisations first, in an order signatory_delivery_order_idx holds:
+        a page of names is read off the index, never sorted from all rows.
+        """
+        return self.order_by("-kind", "sort_key", "pk")
+
+    def for_delivery(self):
+        return self.listed().in_delivery_order()
 
 
 class Signatory(models.Model):
@@ -158,9 +214,16 @@ class Signatory(models.Model):
     confirmation_sent_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When the last confirmation mail went out."
     )
-    # The outbox: set when a web signature is taken, cleared when a worker
-    # claims the row to mail it (signatories.tasks.send_due_confirmations).
+    # Two outboxes on this row (signatories/outboxes.py, mailing/outbox.py).
+    # The confirmation is owed from the INSERT that takes a web signature;
+    # the due time is cleared once its mail has gone.
     confirmation_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    confirmation_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    # "You have already signed": owed when the address signs again, at most one
+    # per ALREADY_SIGNED_NOTICE_HOURS (the form must not flood an inbox).
+    already_signed_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    already_signed_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    already_signed_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     anonymised_at = models.DateTimeField(
         null=True, blank=True, help_text="When the e-mail address and IP hash were erased."
     )
@@ -245,11 +308,16 @@ class Signatory(models.Model):
                 condition=Q(is_notable=True),
                 name="signatory_notables_idx",
             ),
-            # Only the few rows still owed a confirmation are in it.
+            # Only the few rows still owed a mail are in these.
             models.Index(
                 fields=["confirmation_due_at"],
                 condition=Q(confirmation_due_at__isnull=False),
                 name="signatory_confirmation_due_idx",
+            ),
+            models.Index(
+                fields=["already_signed_due_at"],
+                condition=Q(already_signed_due_at__isnull=False),
+                name="signatory_already_signed_idx",
             ),
         ]
 

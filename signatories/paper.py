@@ -14,7 +14,7 @@ from django.db import transaction
 
 from signatories.forms import CleanTextField, EmailAddressField, NameField
 from signatories.models import Signatory
-from signatories.services import signatory_add_approved
+from signatories.services.entry import signatory_add_approved
 
 MAX_CSV_BYTES = 2 * 1024 * 1024  # about 20,000 rows; a bigger file is split, not a mistake
 REQUIRED_COLUMNS = ("name",)

@@ -10,6 +10,18 @@ from django.db import transaction
 
 MODERATORS = "Moderators"
 ORGANISERS = "Organisers"
+CONTACT_PERMISSION = "signatories.view_contact_details"
+
+
+def can_see_contacts(user):
+    """E-mail addresses, on screen or exported: organisers, never moderators."""
+    return user.has_perm(CONTACT_PERMISSION)
+
+
+def can_add_signatures(user):
+    """Typing in and importing paper sign-ups, printing sheets."""
+    return user.has_perm("signatories.add_signatory")
+
 
 MODERATOR_PERMISSIONS = [
     "campaign.view_campaign",

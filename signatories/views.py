@@ -1,19 +1,66 @@
+"""The signer's pages: the sign form's POST and its thank-you, then every link in their mails."""
+
 import functools
 
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
+from letters.page import render_letter_page
+from letters.selectors import letter_get_for_signing, letter_get_public
 from signatories import abuse, tokens
-from signatories.services import (
+from signatories.forms import SignForm
+from signatories.selectors import signatory_get_by_token, signatory_is_published
+from signatories.services.links import (
     AlreadyDone,
-    LetterNotOpen,
     signatory_confirm,
     signatory_erase,
-    signatory_get_by_token,
     signatory_unsubscribe,
     signatory_withdraw,
 )
+from signatories.services.signing import LetterNotOpen, signatory_sign
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def sign(request, slug):
+    """The sign form's POST (the form is on the letter page); a GET goes back to the letter."""
+    letter = letter_get_for_signing(slug=slug)
+    if request.method != "POST":
+        return redirect("letters:detail", slug=letter.slug)
+    ip = abuse.client_ip(request)
+    if abuse.sign_attempt_blocked(ip):
+        response = render(request, "429.html", status=429)
+        response["Retry-After"] = "60"
+        return response
+    form = SignForm(request.POST, action=reverse("letters:sign", kwargs={"slug": slug}))
+    if not letter.is_open:
+        return render_letter_page(request, slug, None, status=409)
+    if not form.is_valid():
+        return render_letter_page(request, slug, form, status=400)
+    suspicion = form.suspicion() or abuse.sign_rate_suspicion(ip, letter)
+    try:
+        signatory_sign(
+            letter=letter,
+            ip_address=ip,
+            suspicion=suspicion,
+            language=request.LANGUAGE_CODE,
+            **form.signature_fields(),
+        )
+    except LetterNotOpen:
+        return render_letter_page(request, slug, None, status=409)
+    except ValidationError as error:
+        form.add_error(None, error.messages)
+        return render_letter_page(request, slug, form, status=400)
+    # The same redirect whether the address is new or has signed before.
+    return redirect("letters:thanks", slug=letter.slug)
+
+
+@require_safe
+def thanks(request, slug):
+    letter = letter_get_public(slug=slug)
+    return render(request, "letters/thanks.html", {"letter": letter, "campaign": letter.campaign})
 
 
 def limit_guessing(view):
@@ -73,7 +120,7 @@ def confirm(request, token):
         {
             "signatory": signatory,
             "letter": signatory.letter,
-            "published": signatory.letter.signatories.published().filter(pk=signatory.pk).exists(),
+            "published": signatory_is_published(signatory=signatory),
         },
     )
 

@@ -4,7 +4,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from letters.services import letter_transition
+from letters.services.lifecycle import letter_transition
 from tests.factories import EventFactory, LetterFactory, ResourceFactory, SignatoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,9 +72,9 @@ def test_admin_requires_login(client, data):
 def test_every_registered_model_has_a_working_change_page(admin_client, admin_user, data):
     """One of everything, then each model's change page: none may fail to render."""
     from letters.models import Reply, Update
-    from letters.services import paper_sheets_issue
+    from letters.services.sheets import paper_sheets_issue
     from signatories.models import Signatory
-    from signatories.services import signatories_decide
+    from signatories.services.moderation import signatories_decide
 
     letter = data["letter"]
     paper_sheets_issue(letter=letter, count=1)

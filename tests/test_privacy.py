@@ -6,7 +6,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from letters.models import Reply, Update
-from letters.services import letter_transition
+from letters.services.lifecycle import letter_transition
 from signatories import tokens
 from signatories.models import Signatory
 from tests.factories import EventFactory, LetterFactory, SignatoryFactory

@@ -14,7 +14,7 @@ from letters import fonts
 from letters.csv_export import neutralise
 from letters.models import Delivery
 from letters.pdf import TWO_COLUMNS_FROM, render_letter_pdf
-from letters.services import letter_transition
+from letters.services.lifecycle import letter_transition
 from signatories.models import Signatory
 from tests.factories import LetterFactory, SignatoryFactory
 

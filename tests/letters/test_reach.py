@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from letters.models import LetterTranslation, Reply
 from letters.pdf import render_letter_pdf
-from letters.services import letter_transition
+from letters.services.lifecycle import letter_transition
 from signatories.models import Signatory
 from tests.factories import LetterFactory, SignatoryFactory
 from tests.helpers import pdf_text, sign_data, sign_url, tiny_pdf
@@ -209,7 +209,7 @@ class TestReply:
         assert "We have noted your concerns." in pdf_text(served.content)
 
     def test_a_non_pdf_upload_is_refused(self):
-        from letters.admin import ReplyForm
+        from letters.admin.inlines import ReplyForm
 
         form = ReplyForm(
             data={"received_on": "2014-01-20", "sender": "FCO", "text": "x"},

@@ -1,7 +1,7 @@
 import pytest
 
 from letters.models import Letter, LetterStatusChange
-from letters.services import TransitionNotAllowed, letter_transition
+from letters.services.lifecycle import TransitionNotAllowed, letter_transition
 from tests.factories import LetterFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 import pytest
 from django.core.cache import caches
 
-from letters.services import letter_transition
+from letters.services.lifecycle import letter_transition
 from signatories.models import Signatory
 from tests.helpers import sign_data, sign_url
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from letters.models import Update, UpdateRecipient
-from letters.services import letter_transition
-from letters.updates import update_send
+from letters.services.lifecycle import letter_transition
+from letters.services.updates import update_send
 from signatories import tokens
 from tests.factories import LetterFactory, SignatoryFactory
 from tests.smtp import run_worker
@@ -134,6 +134,7 @@ def test_a_failed_batch_is_retried_without_doubling_mails(audience, smtp, databa
     # One copy goes out by other means first (an earlier partial batch, say).
     first = update.recipients.order_by("pk").first()
     UpdateRecipient.objects.filter(pk=first.pk).update(status="sent")
+    update.recipients.update(due_at=timezone.now())  # the retry's wait is over
     DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
     run_worker()
 
@@ -259,20 +260,24 @@ def test_signers_who_leave_after_queueing_are_not_mailed(audience, smtp, databas
 
 
 def test_a_copy_another_worker_has_claimed_is_not_sent_again(audience, smtp, database_tasks):
-    from letters.tasks import _claim
+    from django.utils import timezone
+
+    from letters.outboxes import UPDATE_COPIES
 
     letter, _ = audience
     update = Update.objects.create(letter=letter, subject="Once", body="x")
     update_send(update=update)
-    copies = list(update.recipients.values_list("pk", flat=True))
-    assert _claim(copies[0]) is True  # worker A takes it...
-    assert _claim(copies[0]) is False  # ...so worker B cannot
+    assert update.recipients.count() == 2
+    [held] = UPDATE_COPIES.claim(1)  # worker A takes one copy...
+    assert UPDATE_COPIES.claim(2) != [held]  # ...so worker B cannot take it too
+    UpdateRecipient.objects.exclude(pk=held).update(due_at=timezone.now())  # B gave its one back
     smtp.start()
 
     run_worker()
 
-    assert len(smtp.deliveries) == 1  # only the unclaimed copy
-    assert UpdateRecipient.objects.get(pk=copies[0]).status == "sending"
+    assert len(smtp.deliveries) == 1  # only the copy A does not hold
+    copy = UpdateRecipient.objects.get(pk=held)
+    assert copy.status == "queued" and copy.due_at > timezone.now()  # still A's, on a lease
 
 
 def test_the_letter_of_a_sent_update_cannot_be_changed(admin_client, audience, smtp):

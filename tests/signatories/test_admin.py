@@ -134,7 +134,7 @@ def test_rejected_and_withdrawn_never_reach_the_public_page_or_delivery(client, 
 def test_bulk_decisions_take_the_same_queries_for_5_or_500_rows(
     admin_user, letter, django_assert_num_queries
 ):
-    from signatories.services import signatories_decide
+    from signatories.services.moderation import signatories_decide
 
     def batch(n, tag):
         Signatory.objects.bulk_create(

@@ -11,8 +11,9 @@ from django.db import connection, connections
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
+from mailing.drain import outbox_drain
 from signatories.models import Signatory
-from signatories.tasks import claim_due_confirmations, send_due_confirmations
+from signatories.outboxes import CONFIRMATIONS
 from tests.factories import SignatoryFactory
 from tests.helpers import sign_data, sign_url
 from tests.smtp import run_worker
@@ -33,7 +34,9 @@ def test_a_burst_of_signatures_queues_one_drain_that_mails_each_once(
         assert sign(letter, n).status_code == 302
 
     tasks = DBTaskResult.objects.all()
-    assert [t.task_path for t in tasks] == ["signatories.tasks.send_due_confirmations"]
+    assert [(t.task_path, t.args_kwargs["args"]) for t in tasks] == [
+        ("mailing.tasks.drain_outbox", ["confirmations"])
+    ]
     assert Signatory.objects.exclude(confirmation_due_at=None).count() == 5
 
     run_worker()
@@ -57,7 +60,7 @@ def test_with_a_per_process_cache_each_signature_queues_its_own_drain(letter, da
     for n in range(3):
         sign(letter, n)
     paths = DBTaskResult.objects.values_list("task_path", flat=True)
-    assert list(paths) == ["signatories.tasks.send_due_confirmations"] * 3
+    assert list(paths) == ["mailing.tasks.drain_outbox"] * 3
 
 
 def test_a_repeat_gets_its_own_already_signed_mail_and_no_second_confirmation(
@@ -95,11 +98,11 @@ def test_a_row_already_mailed_by_a_resend_is_not_mailed_again(letter, smtp, data
 def test_claims_never_overlap(letter):
     due = SignatoryFactory.create_batch(7, letter=letter, confirmation_due_at="2026-11-23T12:00Z")
 
-    first, second, third = (claim_due_confirmations(3) for _ in range(3))
+    first, second, third = (CONFIRMATIONS.claim(3) for _ in range(3))
 
     assert len(first) == 3 and len(second) == 3 and len(third) == 1
     assert sorted(first + second + third) == sorted(s.pk for s in due)
-    assert claim_due_confirmations(3) == []
+    assert CONFIRMATIONS.claim(3) == []
 
 
 @pytest.mark.postgres
@@ -116,7 +119,7 @@ def test_two_drains_at_once_send_every_mail_exactly_once(letter, smtp, settings)
     def drain():
         try:
             barrier.wait(timeout=10)
-            send_due_confirmations.call()
+            outbox_drain(outbox=CONFIRMATIONS)
         except Exception as error:
             errors.append(error)
         finally:
@@ -140,12 +143,10 @@ def test_a_drain_that_fails_midway_gives_the_rest_back_and_the_next_sends_each_o
 ):
     from django.utils import timezone
 
-    from signatories import tasks
-
     smtp.start()
     for n in range(5):
         sign(letter, n)
-    real_send, calls = tasks._send_or_retry, []
+    real_send, calls = CONFIRMATIONS.send, []
 
     def send_then_break(*args):
         calls.append(args)
@@ -153,15 +154,15 @@ def test_a_drain_that_fails_midway_gives_the_rest_back_and_the_next_sends_each_o
             raise RuntimeError("the worker broke")
         return real_send(*args)
 
-    monkeypatch.setattr(tasks, "_send_or_retry", send_then_break)
+    monkeypatch.setattr(CONFIRMATIONS, "send", send_then_break)
     run_worker()  # the drain fails on its third mail
     assert len(smtp.deliveries) == 2
     assert Signatory.objects.exclude(confirmation_sent_at=None).count() == 2
     assert Signatory.objects.exclude(confirmation_due_at=None).count() == 3  # given back
     retry = DBTaskResult.objects.filter(status="READY").get()  # a drain a minute later
-    assert retry.task_path == "signatories.tasks.send_due_confirmations"
+    assert retry.task_path == "mailing.tasks.drain_outbox"
 
-    monkeypatch.setattr(tasks, "_send_or_retry", real_send)
+    monkeypatch.setattr(CONFIRMATIONS, "send", real_send)
     DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())  # a minute later
     run_worker()
     recipients = [d.rcpt_tos[0] for d in smtp.deliveries]
@@ -177,7 +178,7 @@ def test_rows_leased_by_a_worker_that_died_go_out_when_the_lease_runs_out(
 
     smtp.start()
     sign(letter, 1)
-    assert claim_due_confirmations(10)  # a worker claims the row and is killed
+    assert CONFIRMATIONS.claim(10)  # a worker claims the row and is killed
     run_worker()  # the queued drain finds nothing it may take, and queues a sweep
     assert smtp.deliveries == []
     sweep = DBTaskResult.objects.filter(status="READY").get()

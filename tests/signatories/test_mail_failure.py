@@ -77,7 +77,8 @@ def test_a_mail_outage_keeps_the_signature_and_a_resend_delivers_once(
 
     smtp.start()  # a new server on the same port
     out = io.StringIO()
-    call_command("resend_confirmations", "--older-than-minutes", "0", stdout=out)
+    with on_commit():  # as the command's own connection would commit
+        call_command("resend_confirmations", "--older-than-minutes", "0", stdout=out)
 
     assert "Queued 1 confirmation mail(s)." in out.getvalue()
     assert [d.rcpt_tos for d in smtp.deliveries] == [["outage@example.net"]]
@@ -104,13 +105,17 @@ def test_the_worker_retries_a_failed_mail_later_and_sends_it_once(
     after = timezone.now()
 
     first.refresh_from_db()
-    # The drain sends what it can and hands each failed mail to a retry of its own.
-    assert first.task_path == "signatories.tasks.send_due_confirmations"
+    # The drain sends what it can; a failed mail comes due again a minute later,
+    # and a drain is queued for that moment.
+    assert first.task_path == "mailing.tasks.drain_outbox"
     assert first.status == "SUCCESSFUL"
     retry = DBTaskResult.objects.exclude(pk=first.pk).get()
     assert retry.status == "READY"
-    assert retry.task_path == "signatories.tasks.send_confirmation_email"
-    assert retry.args_kwargs["args"][:2] == [signatory.pk, 2]  # then when it was asked for
+    assert retry.task_path == "mailing.tasks.drain_outbox"
+    assert retry.args_kwargs["args"] == ["confirmations"]
+    signatory.refresh_from_db()
+    assert signatory.confirmation_attempts == 1  # the first try, failed
+    assert retry.run_after == signatory.confirmation_due_at
     assert before + timedelta(seconds=60) <= retry.run_after <= after + timedelta(seconds=60)
     assert smtp.deliveries == []
 
@@ -118,7 +123,9 @@ def test_the_worker_retries_a_failed_mail_later_and_sends_it_once(
     run_worker()  # not due yet: nothing happens
     assert smtp.deliveries == []
 
-    DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now() - timedelta(seconds=1))
+    a_minute_later = timezone.now() - timedelta(seconds=1)
+    Signatory.objects.update(confirmation_due_at=a_minute_later)
+    DBTaskResult.objects.filter(pk=retry.pk).update(run_after=a_minute_later)
     run_worker()
 
     assert [d.rcpt_tos for d in smtp.deliveries] == [["retry@example.net"]]

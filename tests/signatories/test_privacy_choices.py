@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from letters.models import Letter
 from letters.pdf import render_letter_pdf
-from letters.services import letter_transition
+from letters.services.lifecycle import letter_transition
 from signatories.models import Signatory
 from tests.factories import LetterFactory, SignatoryFactory
 from tests.helpers import link_path, pdf_text, sign_data, sign_url

@@ -13,7 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from signatories import tokens
 from signatories.models import Signatory
 from signatories.names import sort_key
-from signatories.services import signatory_add_approved, signatory_confirm, signatory_sign
+from signatories.services.entry import signatory_add_approved
+from signatories.services.links import signatory_confirm
+from signatories.services.signing import signatory_sign
 from tests.factories import EventFactory, SignatoryFactory
 from tests.helpers import link_path, sign_data, sign_url
 

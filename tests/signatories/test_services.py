@@ -8,16 +8,11 @@ from django.db import IntegrityError, transaction
 
 from letters.models import Letter
 from signatories import tokens
+from signatories.abuse import hash_ip
 from signatories.models import Signatory
-from signatories.services import (
-    AlreadyDone,
-    LetterNotOpen,
-    hash_ip,
-    signatory_add_approved,
-    signatory_confirm,
-    signatory_sign,
-    signatory_withdraw,
-)
+from signatories.services.entry import signatory_add_approved
+from signatories.services.links import AlreadyDone, signatory_confirm, signatory_withdraw
+from signatories.services.signing import LetterNotOpen, signatory_sign
 from tests.factories import LetterFactory, SignatoryFactory
 
 pytestmark = pytest.mark.django_db

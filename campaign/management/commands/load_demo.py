@@ -7,9 +7,9 @@ from django.db import transaction
 from campaign import demo
 from campaign.models import Campaign, Demand, Event, Resource
 from letters.models import Letter
-from letters.services import letter_transition
+from letters.services.lifecycle import letter_transition
 from signatories.models import Signatory
-from signatories.services import signatory_add_approved
+from signatories.services.entry import signatory_add_approved
 
 
 def placeholder_email(name):

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from letters.management import letter_for_command
 from letters.models import Letter
-from letters.services import letter_anonymise
+from signatories.services.retention import signatories_anonymise
 
 
 class Command(BaseCommand):
@@ -24,5 +24,5 @@ class Command(BaseCommand):
                 f"“{target}” is {target.get_status_display().lower()}, not delivered: "
                 "organisers may still need to reach its signatories. Use --force to go ahead."
             )
-        count = letter_anonymise(letter=target)
+        count = signatories_anonymise(letter=target)
         self.stdout.write(f"{target}: {count} signature(s) anonymised.")

@@ -2,10 +2,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from letters.csv_export import csv_lines
+from letters.csv_export import csv_lines, export_queryset
 from letters.management import letter_for_command
 from letters.pdf import render_letter_pdf
-from signatories.models import Signatory
 
 
 class Command(BaseCommand):
@@ -52,9 +51,7 @@ class Command(BaseCommand):
                         with_translations=with_translations,
                     )
                 else:
-                    total = Signatory.objects.filter(
-                        letter=target, withdrawn_at__isnull=True
-                    ).count()
+                    total = export_queryset(target).count()
                     count = total
                     for line in csv_lines(target, progress=self._progress(), total=total):
                         out.write(line.encode())

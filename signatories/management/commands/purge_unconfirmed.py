@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from signatories.services import signatories_purge_unconfirmed
+from signatories.services.retention import signatories_purge_unconfirmed
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from letters.management import letter_for_command
-from signatories.services import signatories_resend_confirmations
+from signatories.services.signing import signatories_resend_confirmations
 
 
 class Command(BaseCommand):

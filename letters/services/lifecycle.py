@@ -1,3 +1,9 @@
+"""A letter's lifecycle: draft → open → closed → delivered, each step audited.
+
+Delivery freezes what was handed in and schedules what follows it: a receipt
+to each printed signatory, and the erasure of addresses some days later.
+"""
+
 import hashlib
 import io
 import logging
@@ -6,10 +12,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
-from letters.models import Delivery, Letter, LetterStatusChange, PaperSheet
+from letters.models import Delivery, Letter, LetterStatusChange
+from letters.pdf import render_letter_pdf
+from letters.tasks import anonymise_letter_task, send_receipts_task
 
 logger = logging.getLogger(__name__)
 Status = Letter.Status
@@ -72,8 +79,6 @@ def letter_transition(*, letter, to_status, changed_by=None):
 
 def _delivery_record(*, letter, delivered_by, delivered_at):
     """Freeze what was handed in: later changes to signatures do not touch it."""
-    from letters.pdf import render_letter_pdf
-
     buffer = io.BytesIO()
     pages = {}
     count = render_letter_pdf(letter, buffer, pages=pages)
@@ -92,45 +97,7 @@ def _delivery_record(*, letter, delivered_by, delivered_at):
     )
 
 
-MAX_SHEETS_AT_ONCE = 100
-
-
-def paper_sheets_issue(*, letter, count, printed_by=None):
-    """Number a batch of paper sign-up sheets for a letter, each number used once."""
-    if not 1 <= count <= MAX_SHEETS_AT_ONCE:
-        raise ValidationError(
-            f"Print between 1 and {MAX_SHEETS_AT_ONCE} sheets at a time.", code="sheet_count"
-        )
-    with transaction.atomic():
-        # The letter row is the lock that keeps two printers from taking the same numbers.
-        Letter.objects.select_for_update().filter(pk=letter.pk).first()
-        last = letter.paper_sheets.aggregate(last=Max("number"))["last"] or 0
-        sheets = [
-            PaperSheet(letter=letter, number=last + offset, printed_by=printed_by)
-            for offset in range(1, count + 1)
-        ]
-        PaperSheet.objects.bulk_create(sheets)
-    return sheets
-
-
-def letter_anonymise(*, letter):
-    """Erase e-mail addresses and IP hashes, keeping names, choices and counts.
-
-    For after the hand-in, when nobody needs to be contacted about this letter
-    any more. Running it again changes nothing.
-    """
-    from signatories.models import Signatory
-
-    count = Signatory.objects.filter(letter=letter, anonymised_at__isnull=True).update(
-        email="", ip_hash="", anonymised_at=timezone.now()
-    )
-    logger.info("Letter %s anonymised: %s signatures", letter.pk, count)
-    return count
-
-
 def _schedule_anonymisation(letter, delivered_at):
-    from letters.tasks import anonymise_letter_task
-
     task = anonymise_letter_task
     if task.get_backend().supports_defer:
         run_after = delivered_at + timedelta(days=settings.ANONYMISE_AFTER_DELIVERY_DAYS)
@@ -141,6 +108,4 @@ def _schedule_anonymisation(letter, delivered_at):
 
 
 def _send_receipts(letter):
-    from letters.tasks import send_receipts_task
-
     send_receipts_task.enqueue(letter.pk)

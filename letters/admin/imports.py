@@ -1,0 +1,74 @@
+"""Importing paper sign-ups from a CSV file: upload, see every row checked, then confirm."""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+
+from letters.admin.base import letter_page, tool_context
+from signatories.paper import MAX_CSV_BYTES, PaperSheetForm, import_rows, parse_csv
+
+
+class CsvUploadForm(PaperSheetForm):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="Columns: name, organisation, email, kind. UTF-8 (Excel: “CSV UTF-8”), "
+        f"at most {MAX_CSV_BYTES // 1024 // 1024} MB.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_CSV_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
+                f"{MAX_CSV_BYTES // 1024 // 1024} MB. Split it into smaller files."
+            )
+        return upload
+
+
+class ImportPages:
+    """LetterAdmin's CSV import page."""
+
+    @letter_page("add signatures")
+    def csv_import_view(self, request, letter):
+        """Upload a CSV, see every row checked, then confirm; the file waits in the session."""
+        session_key = f"paper-import-{letter.pk}"
+        context = {"title": f"Import paper sign-ups from CSV: {letter}"}
+        status = 200
+
+        if request.method == "POST" and "confirm" in request.POST:
+            pending = request.session.pop(session_key, None)
+            if pending is None:
+                messages.error(request, "Nothing to import: upload the file again.")
+                return redirect("admin:letters_letter_import", letter.pk)
+            parsed = parse_csv(pending["content"].encode())
+            summary = import_rows(
+                letter=letter, rows=parsed.rows, paper_sheet=pending["paper_sheet"]
+            )
+            messages.success(request, f"Imported “{pending['filename']}”: {summary}.")
+            return redirect("admin:letters_letter_change", letter.pk)
+
+        form = CsvUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST":
+            if form.is_valid():
+                data = form.cleaned_data["file"].read()
+                parsed = parse_csv(data)
+                context["parsed"] = parsed
+                if parsed.errors or not parsed.valid_rows:
+                    status = 400
+                else:
+                    request.session[session_key] = {
+                        "filename": form.cleaned_data["file"].name,
+                        "content": data.decode("utf-8-sig"),
+                        "paper_sheet": form.cleaned_data["paper_sheet"],
+                    }
+                    context["ready"] = len(parsed.valid_rows)
+            else:
+                status = 400
+        context["form"] = form
+        return TemplateResponse(
+            request,
+            "admin/letters/letter/paper_import.html",
+            tool_context(self, request, letter, **context),
+            status=status,
+        )

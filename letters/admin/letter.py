@@ -1,0 +1,121 @@
+"""The letter's list and change page: its text, hand-in, counts and lifecycle buttons.
+
+The pages that hang off a letter are mixed in from their own modules; their
+addresses are all listed in `get_urls`.
+"""
+
+from django.contrib import admin, messages
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from letters.admin.base import letter_page
+from letters.admin.delivery import DeliveryPages
+from letters.admin.imports import ImportPages
+from letters.admin.inlines import LetterStatusChangeInline, LetterTranslationInline, ReplyInline
+from letters.admin.paper import PaperPages
+from letters.models import Letter
+from letters.services.lifecycle import ALLOWED_TRANSITIONS, TransitionNotAllowed, letter_transition
+from signatories.roles import can_add_signatures, can_see_contacts
+from signatories.selectors import signatory_counts
+
+TRANSITION_LABELS = {
+    Letter.Status.OPEN: "Open for signatures",
+    Letter.Status.CLOSED: "Close to new signatures",
+    Letter.Status.DELIVERED: "Mark as delivered",
+}
+
+
+@admin.register(Letter)
+class LetterAdmin(PaperPages, ImportPages, DeliveryPages, admin.ModelAdmin):
+    list_display = ["title", "campaign", "addressee", "status", "moderation", "hand_in_date"]
+    actions = ["download_pdf", "export_contacts"]
+    list_filter = ["status", "moderation", "campaign"]
+    list_select_related = ["campaign"]
+    search_fields = ["title", "addressee"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["status", "status_changed_at", "created_at", "public_page", "signatures"]
+    autocomplete_fields = ["hand_in_event"]
+    inlines = [LetterTranslationInline, ReplyInline, LetterStatusChangeInline]
+    view_on_site = True
+    fieldsets = [
+        (None, {"fields": ["campaign", "title", "slug", "public_page"]}),
+        ("The letter", {"fields": ["language", "addressee", "salutation", "body", "closing"]}),
+        ("Hand-in", {"fields": ["hand_in_date", "hand_in_event", "target_count"]}),
+        (
+            "Status",
+            {"fields": ["status", "status_changed_at", "moderation", "signatures", "created_at"]},
+        ),
+    ]
+
+    def get_urls(self):
+        def page(route, view, name):
+            return path(
+                f"<path:object_id>/{route}",
+                self.admin_site.admin_view(view),
+                name=f"letters_letter_{name}",
+            )
+
+        return [
+            page("transition/<str:to_status>/", self.transition_view, "transition"),
+            page("paper/", self.paper_entry_view, "paper"),
+            page("import/", self.csv_import_view, "import"),
+            page("signed-letter.pdf", self.pdf_view, "pdf"),
+            page("contacts.csv", self.csv_export_view, "csv"),
+            page("paper-sheets/", self.paper_sheets_view, "sheets"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="public page")
+    def public_page(self, obj):
+        if obj.pk is None or obj.status == Letter.Status.DRAFT:
+            return "Not public while it is a draft."
+        return format_html('<a href="{0}">{0}</a>', obj.get_absolute_url())
+
+    @admin.display(description="signatures")
+    def signatures(self, obj):
+        if obj.pk is None:
+            return "-"
+        counts = signatory_counts(letter=obj)
+        queue = reverse("admin:signatories_signatory_changelist")
+        return format_html(
+            "<strong>{}</strong> published · {} approved · "
+            '<a href="{}?letter__id__exact={}&queue=awaiting">{} awaiting a decision</a> · '
+            "{} rejected · {} not confirmed · {} withdrawn",
+            counts["published"],
+            counts["approved"],
+            queue,
+            obj.pk,
+            counts["awaiting"],
+            counts["rejected"],
+            counts["unconfirmed"],
+            counts["withdrawn"],
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["transitions"] = [
+                (status, TRANSITION_LABELS[status])
+                for status in ALLOWED_TRANSITIONS[Letter.Status(obj.status)]
+            ]
+            context["can_add_signatures"] = can_add_signatures(request.user)
+            context["can_export_contacts"] = can_see_contacts(request.user)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @letter_page("change")
+    def transition_view(self, request, letter, to_status):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if to_status not in Letter.Status.values:
+            messages.error(request, f"There is no letter status called “{to_status}”.")
+        else:
+            try:
+                letter_transition(letter=letter, to_status=to_status, changed_by=request.user)
+            except TransitionNotAllowed as refusal:
+                messages.error(request, refusal.message)
+            else:
+                messages.success(
+                    request, f"The letter is now {letter.get_status_display().lower()}."
+                )
+        return redirect("admin:letters_letter_change", letter.pk)

@@ -1,0 +1,64 @@
+"""The letter page: everything it shows, in a constant number of queries.
+
+Shared by the page itself (letters/views.py, behind the page cache) and the
+sign view (signatories/views.py), which shows the page again with a rejected
+form's errors.
+"""
+
+from django.shortcuts import render
+from django.urls import reverse
+
+from letters.selectors import (
+    letter_get_public,
+    letter_load_page_parts,
+    letter_notables,
+    letter_page_counts,
+    letter_published_page,
+    letter_version_for,
+    letter_versions,
+)
+
+TEMPLATE = "letters/letter_detail.html"
+
+
+def letter_page_context(request, letter, form):
+    """Everything the letter page shows, loaded in a constant number of queries."""
+    letter_load_page_parts(letter=letter)
+    count, unnamed = letter_page_counts(letter=letter)
+    versions = letter_versions(letter=letter)
+    version = letter_version_for(
+        versions=versions,
+        requested=request.GET.get("version"),
+        language=request.LANGUAGE_CODE,
+    )
+    page = letter_published_page(
+        letter=letter, page_number=request.GET.get("page"), listed_count=count - unnamed
+    )
+    return {
+        "letter": letter,
+        "campaign": letter.campaign,
+        "form": form,
+        "page": page,
+        "count": count,
+        "unnamed": unnamed,
+        "versions": versions,
+        "version": version,
+        "original": versions[0],
+        "notables": letter_notables(letter=letter),
+        "public_updates": letter.public_updates,
+        "progress": letter.progress_percent(count),
+        "days_left": letter.days_until_hand_in,
+        "share_url": request.build_absolute_uri(letter.get_absolute_url()),
+        "embed_url": request.build_absolute_uri(
+            reverse("letters:embed", kwargs={"slug": letter.slug})
+        ),
+        "count_url": request.build_absolute_uri(
+            reverse("letters:count_json", kwargs={"slug": letter.slug})
+        ),
+    }
+
+
+def render_letter_page(request, slug, form, *, status):
+    """The page with a form's errors, or without the form once the letter has closed."""
+    context = letter_page_context(request, letter_get_public(slug=slug), form)
+    return render(request, TEMPLATE, context, status=status)

@@ -1,0 +1,39 @@
+"""Reads about signatures that more than one caller needs."""
+
+from django.db.models import Count
+
+from signatories import tokens
+from signatories.models import Signatory, States
+
+
+def signatory_get_by_token(*, token, purpose, for_update=False):
+    """The signatory a link was sent to, or TokenInvalid / TokenExpired."""
+    pk, fingerprint = tokens.read_token(token, purpose)
+    queryset = Signatory.objects.select_related("letter")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    signatory = queryset.filter(pk=pk).first()
+    if signatory is None or not tokens.matches(signatory, fingerprint):
+        raise tokens.TokenInvalid
+    return signatory
+
+
+def signatory_is_published(*, signatory):
+    """Is this signature on the published list (and in the count) right now?"""
+    return Signatory.objects.filter(pk=signatory.pk, letter=signatory.letter).published().exists()
+
+
+def signatory_counts(*, letter):
+    """How many of a letter's signatures are in each state, in one query (the admin's summary)."""
+    states = {
+        "published": States.PUBLISHED,
+        "awaiting": States.AWAITING_DECISION,
+        "approved": States.APPROVED,
+        "rejected": States.REJECTED,
+        "unconfirmed": States.UNCONFIRMED,
+        "withdrawn": States.WITHDRAWN,
+        "suspect": States.HELD_AS_SUSPECT,
+    }
+    return Signatory.objects.filter(letter=letter).aggregate(
+        **{name: Count("pk", filter=condition) for name, condition in states.items()}
+    )

@@ -1,0 +1,62 @@
+"""Moderators' decisions on many signatures at once, each one audited."""
+
+import logging
+
+from django.db import connection, transaction
+from django.db.models import Value
+
+from signatories.models import ModerationAction, ModerationEntry, Signatory
+
+logger = logging.getLogger(__name__)
+
+Decision = ModerationAction.Decision
+Status = Signatory.Status
+
+# Which statuses each decision applies to, and what it makes them.
+DECISIONS = {
+    Decision.APPROVE: ({Status.PENDING, Status.REJECTED}, Status.APPROVED),
+    Decision.REJECT: ({Status.PENDING, Status.APPROVED}, Status.REJECTED),
+    Decision.RESTORE: ({Status.APPROVED, Status.REJECTED}, Status.PENDING),
+}
+
+
+def signatories_decide(*, queryset, decision, moderator):
+    """Approve, reject or restore many signatures at once, with an audit entry for each.
+
+    Two statements whatever the number of rows: an INSERT ... SELECT writes the
+    audit entries (with each row's status before), then one UPDATE changes
+    exactly the rows that were audited. No Python loop over rows.
+    """
+    decision = Decision(decision)
+    from_statuses, to_status = DECISIONS[decision]
+    with transaction.atomic():
+        action = ModerationAction.objects.create(decision=decision, moderator=moderator)
+        source = (
+            Signatory.objects.filter(
+                pk__in=queryset.order_by().values("pk"), status__in=from_statuses
+            )
+            .annotate(action_id=Value(action.pk))
+            .order_by()
+            .values_list("pk", "status", "action_id")
+        )
+        select_sql, params = source.query.sql_with_params()
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {quote(ModerationEntry._meta.db_table)} "
+                f"({quote('signatory_id')}, {quote('from_status')}, {quote('action_id')}) "
+                f"{select_sql}",
+                params,
+            )
+        count = Signatory.objects.filter(moderation_entries__action=action).update(status=to_status)
+        action.count = count
+        action.save(update_fields=["count"])
+    logger.info("%s: %s signatures by user %s", decision.label, count, moderator.pk)
+    return action
+
+
+def signatories_set_notable(*, queryset, notable):
+    """Mark or unmark signatures as notable (listed first on the page); one UPDATE."""
+    return Signatory.objects.filter(pk__in=queryset.order_by().values("pk")).update(
+        is_notable=notable
+    )
