@@ -31,7 +31,6 @@ class Migration(migrations.Migration):
             name='due_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
-        migrations.RunPython(copies_owed_now, migrations.RunPython.noop),
         migrations.AlterField(
             model_name='updaterecipient',
             name='status',
@@ -41,8 +40,7 @@ class Migration(migrations.Migration):
             model_name='updaterecipient',
             index=models.Index(condition=models.Q(('due_at__isnull', False)), fields=['due_at'], name='recipient_due_idx'),
         ),
-        migrations.AddConstraint(
-            model_name='updaterecipient',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['queued', 'sent', 'failed', 'cancelled'])), name='recipient_status_valid'),
-        ),
+        # Last: the rows it updates leave trigger events pending on PostgreSQL, after
+        # which the table cannot be altered in the same transaction (0008 adds the check).
+        migrations.RunPython(copies_owed_now, migrations.RunPython.noop),
     ]

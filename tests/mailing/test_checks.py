@@ -1,0 +1,8 @@
+from django.core.checks import run_checks
+
+
+def test_a_lease_shorter_than_the_longest_retry_wait_is_refused(settings):
+    settings.MAIL_CLAIM_LEASE_SECONDS = 1800
+    assert "mailing.E001" in {error.id for error in run_checks()}
+    settings.MAIL_CLAIM_LEASE_SECONDS = 3600
+    assert "mailing.E001" not in {error.id for error in run_checks()}

@@ -1,0 +1,134 @@
+"""One drain of an outbox (mailing/drain.py), called directly: no task backend, no worker.
+
+`Again` is how a drain asks for another; here it records what was asked.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from mailing.drain import GIVE_BACK_DELAY_SECONDS, Again, outbox_drain
+from mailing.outbox import MailNotSent
+from signatories.models import Signatory
+from signatories.outboxes import CONFIRMATIONS
+from tests.factories import SignatoryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class Asked:
+    def __init__(self):
+        self.helpers, self.later = 0, []
+
+    def again(self):
+        return Again(now=self.helper, at=self.later.append)
+
+    def helper(self):
+        self.helpers += 1
+
+
+def owed(letter, n, **extra):
+    return SignatoryFactory.create_batch(
+        n,
+        letter=letter,
+        confirmed_at=None,
+        confirmation_due_at=timezone.now() - timedelta(seconds=1),
+        **extra,
+    )
+
+
+def test_every_owed_mail_goes_once_and_rows_owing_nothing_are_settled(letter, mailoutbox):
+    signers = owed(letter, 3)
+    erased = owed(letter, 1, email="", source=Signatory.Source.PAPER)[0]
+    confirmed = owed(letter, 1)[0]
+    Signatory.objects.filter(pk=confirmed.pk).update(confirmed_at=timezone.now())
+
+    sent = outbox_drain(outbox=CONFIRMATIONS)
+
+    assert sent == 3
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(s.email for s in signers)
+    assert not Signatory.objects.exclude(confirmation_due_at=None).exists()
+    assert Signatory.objects.get(pk=erased.pk).confirmation_sent_at is None
+    assert outbox_drain(outbox=CONFIRMATIONS) == 0
+    assert len(mailoutbox) == 3
+
+
+def test_a_full_batch_asks_for_one_helper(letter, mailoutbox, settings):
+    settings.MAIL_BATCH_SIZE = 2
+    owed(letter, 5)
+    asked = Asked()
+
+    outbox_drain(outbox=CONFIRMATIONS, again=asked.again())
+
+    assert asked.helpers == 1  # once, however many full batches follow
+    assert len(mailoutbox) == 5
+
+
+def test_a_failed_mail_waits_and_the_drain_asks_to_run_when_it_is_due(
+    letter, mailoutbox, monkeypatch
+):
+    [signer] = owed(letter, 1)
+
+    def refuse(row):
+        raise MailNotSent("refused")
+
+    monkeypatch.setattr(CONFIRMATIONS, "send", refuse)
+    asked = Asked()
+    outbox_drain(outbox=CONFIRMATIONS, again=asked.again())
+
+    waiting = Signatory.objects.get(pk=signer.pk)
+    assert waiting.confirmation_due_at > timezone.now()
+    assert asked.later == [waiting.confirmation_due_at]
+    monkeypatch.undo()
+
+    Signatory.objects.update(confirmation_due_at=timezone.now())  # the wait is over
+    outbox_drain(outbox=CONFIRMATIONS, again=asked.again())
+    assert [m.to for m in mailoutbox] == [[signer.email]]
+
+
+def test_a_drain_that_breaks_gives_the_rest_back_and_asks_again_later(
+    letter, mailoutbox, monkeypatch
+):
+    owed(letter, 4)
+    real, calls = CONFIRMATIONS.send, []
+
+    def break_on_the_third(row):
+        calls.append(row.pk)
+        if len(calls) == 3:
+            raise RuntimeError("a bug, not the mail server")
+        real(row)
+
+    monkeypatch.setattr(CONFIRMATIONS, "send", break_on_the_third)
+    asked = Asked()
+    before = timezone.now()
+    with pytest.raises(RuntimeError):
+        outbox_drain(outbox=CONFIRMATIONS, again=asked.again())
+
+    assert len(mailoutbox) == 2
+    assert Signatory.objects.filter(confirmation_due_at__lte=timezone.now()).count() == 2
+    [later] = asked.later
+    assert later >= before + timedelta(seconds=GIVE_BACK_DELAY_SECONDS)
+
+    monkeypatch.undo()
+    outbox_drain(outbox=CONFIRMATIONS)
+    assert len(mailoutbox) == 4
+    assert len({m.to[0] for m in mailoutbox}) == 4
+
+
+def test_a_row_workers_died_on_every_time_is_given_up_unsent(letter, mailoutbox, settings):
+    settings.MAIL_MAX_ATTEMPTS = 2
+    [poison] = owed(letter, 1, confirmation_attempts=2)  # two workers died holding it
+
+    outbox_drain(outbox=CONFIRMATIONS)
+
+    assert mailoutbox == []
+    assert Signatory.objects.get(pk=poison.pk).confirmation_due_at is None
+
+
+def test_without_a_deferring_backend_nothing_waits_and_no_helper_is_asked(
+    letter, mailoutbox, monkeypatch
+):
+    owed(letter, 1)
+    monkeypatch.setattr(CONFIRMATIONS, "send", lambda row: (_ for _ in ()).throw(MailNotSent()))
+    assert outbox_drain(outbox=CONFIRMATIONS, again=Again()) == 0  # and no error

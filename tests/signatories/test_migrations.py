@@ -1,0 +1,83 @@
+"""Mail owed by tasks of the code before the outboxes is not lost when the new code migrates."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+BEFORE = [
+    ("signatories", "0011_notables_index"),
+    ("letters", "0006_recipient_sending_status"),
+    ("django_tasks_database", "0021_conditional_partial_index_ordering"),
+]
+AFTER = [("signatories", "0012_mail_outboxes"), ("letters", "0008_recipient_status_valid")]
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_old_mail_tasks_become_rows_owed_in_the_outboxes():
+    apps = migrate(BEFORE)
+    Campaign = apps.get_model("campaign", "Campaign")
+    Letter = apps.get_model("letters", "Letter")
+    Signatory = apps.get_model("signatories", "Signatory")
+    Update = apps.get_model("letters", "Update")
+    Recipient = apps.get_model("letters", "UpdateRecipient")
+    Task = apps.get_model("django_tasks_database", "DBTaskResult")
+    try:
+        campaign = Campaign.objects.create(title="C", slug="c", summary="s", background="b")
+        letter = Letter.objects.create(
+            campaign=campaign, title="L", slug="l", addressee="a", salutation="s", body="b"
+        )
+
+        def signer(n):
+            return Signatory.objects.create(
+                letter=letter, name=f"N{n}", email=f"n{n}@example.net", sort_key="1"
+            )
+
+        confirm, notice, done = signer(1), signer(2), signer(3)
+        update = Update.objects.create(letter=letter, subject="S", body="B")
+        stuck = Recipient.objects.create(update=update, signatory=done, status="sending")
+        sent = Recipient.objects.create(update=update, signatory=notice, status="sent")
+
+        def task(path, *args):
+            Task.objects.create(
+                status="READY",
+                task_path=path,
+                args_kwargs={"args": list(args), "kwargs": {}},
+                queue_name="default",
+                backend_name="default",
+                run_after=timezone.now(),
+            )
+
+        task("signatories.tasks.send_confirmation_email", confirm.pk, 2, None)
+        task("signatories.tasks.send_already_signed_email", notice.pk, 1, None)
+        task("letters.tasks.send_update_batch", update.pk, [stuck.pk], 1)
+        task("letters.tasks.anonymise_letter_task", letter.pk)  # still exists: kept
+
+        apps = migrate(AFTER)
+        Signatory = apps.get_model("signatories", "Signatory")
+        Recipient = apps.get_model("letters", "UpdateRecipient")
+        Task = apps.get_model("django_tasks_database", "DBTaskResult")
+
+        assert Signatory.objects.get(pk=confirm.pk).confirmation_due_at is not None
+        assert Signatory.objects.get(pk=notice.pk).already_signed_due_at is not None
+        assert Signatory.objects.get(pk=done.pk).already_signed_due_at is None
+        stuck = Recipient.objects.get(pk=stuck.pk)
+        assert (stuck.status, stuck.due_at is not None) == ("queued", True)
+        assert Recipient.objects.get(pk=sent.pk).due_at is None
+        assert sorted(
+            (t.task_path, t.args_kwargs["args"]) for t in Task.objects.filter(status="READY")
+        ) == [
+            ("letters.tasks.anonymise_letter_task", [letter.pk]),
+            ("mailing.tasks.drain_outbox", ["already-signed"]),
+            ("mailing.tasks.drain_outbox", ["confirmations"]),
+            ("mailing.tasks.drain_outbox", ["update-copies"]),
+        ]
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
