@@ -61,7 +61,7 @@ def import_cycles(graph):
                 groups.append(sorted(group))
 
     for module in sorted(graph.modules):
-        if module not in index and not module.split(".")[-1] == "migrations":
+        if module not in index and module.split(".")[-1] != "migrations":
             visit(module)
     return groups
 
@@ -105,8 +105,6 @@ def test_the_outbox_knows_no_app_of_ours(graph):
     taken = {
         f"{edge['importer']} -> {edge['imported']}"
         for app in ours
-        for edge in graph.find_matching_direct_imports(
-            import_expression=f"mailing.** -> {app}.**"
-        )
+        for edge in graph.find_matching_direct_imports(import_expression=f"mailing.** -> {app}.**")
     }
     assert sorted(taken) == []
