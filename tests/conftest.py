@@ -115,7 +115,7 @@ def shared_cache(settings):
     """Redis, as production has it: the worker clears the flag the web process set."""
     from django.core.cache import caches
 
-    from tests.signatories.test_redis_limits import REDIS, redis_up
+    from tests.helpers import REDIS, redis_up
 
     if not redis_up():
         pytest.skip("needs Redis on 127.0.0.1:6379")

@@ -1,11 +1,14 @@
 import io
+import os
 import re
+import socket
 import time
 
 from django.urls import reverse
 from pypdf import PdfReader
 
 from signatories.abuse import form_stamp
+from signatories.services.signing import signatory_sign
 
 
 def sign_data(**overrides):
@@ -37,6 +40,12 @@ def pdf_text(data):
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
+def pdf_reader_and_pages(data):
+    """A PDF's reader and the text of each of its pages, as pypdf reads them back."""
+    reader = PdfReader(io.BytesIO(data))
+    return reader, [page.extract_text() for page in reader.pages]
+
+
 def tiny_pdf(text):
     """A one-line PDF, as an addressee's reply might arrive."""
     from reportlab.pdfgen import canvas
@@ -46,3 +55,27 @@ def tiny_pdf(text):
     pdf.drawString(72, 720, text)
     pdf.save()
     return buffer.getvalue()
+
+
+def sign(letter, on_commit, email="ada@example.net", name="Ada Lovelace", **extra):
+    """Sign through the service (not the form), running the mail tasks it queues."""
+    with on_commit():
+        return signatory_sign(letter=letter, name=name, email=email, **extra)
+
+
+def link(mail, kind):
+    """The token of the confirm or withdraw link in a mail."""
+    return re.search(rf"http://\S+/s/{kind}/(\S+)/", mail.body).group(1)
+
+
+# A database of its own per xdist worker: each test flushes it.
+REDIS = f"redis://127.0.0.1:6379/{10 + int(os.environ.get('PYTEST_XDIST_WORKER', 'gw0')[2:] or 0)}"
+
+
+def redis_up():
+    """Whether a Redis answers on 127.0.0.1:6379 (the tests that need one skip without it)."""
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return False
+    return True

@@ -91,3 +91,9 @@ def test_unknown_campaign_and_event_are_404(client):
     other = CampaignFactory()
     assert client.get("/campaigns/nope/").status_code == 404
     assert client.get(f"/campaigns/{other.slug}/events/{event.pk}.ics").status_code == 404
+
+
+def test_ics_times_are_utc_in_summer_too(client):
+    london = zoneinfo.ZoneInfo("Europe/London")
+    event = EventFactory(starts_at=datetime.datetime(2026, 6, 1, 12, 0, tzinfo=london))
+    assert "DTSTART:20260601T110000Z" in client.get(event.get_ics_url()).content.decode()

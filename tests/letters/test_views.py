@@ -1,9 +1,20 @@
-import pytest
-from django.urls import reverse
+"""What the letter page shows: text, names, translations, notables, the reply, sharing."""
 
+import datetime
+import io
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from letters.models import LetterTranslation, Reply
+from letters.pdf import render_letter_pdf
+from letters.services.lifecycle import letter_transition
 from signatories.models import Signatory
 from tests.factories import EventFactory, LetterFactory, SignatoryFactory
-from tests.helpers import sign_data, sign_url
+from tests.helpers import pdf_text, sign_data, sign_url, tiny_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -102,38 +113,6 @@ def test_closed_letter_page_explains_and_refuses_signatures(client, status):
     assert not Signatory.objects.exists()
 
 
-def test_sign_redirects_to_the_thank_you_page(client, letter, mailoutbox, on_commit):
-    with on_commit():
-        response = client.post(sign_url(letter), sign_data(consents_to_updates="on"))
-
-    assert response.status_code == 302
-    assert response["Location"] == reverse("letters:thanks", kwargs={"slug": letter.slug})
-    signatory = Signatory.objects.get()
-    assert signatory.consents_to_updates is True
-    assert len(mailoutbox) == 1
-    thanks = client.get(response["Location"])
-    assert thanks.status_code == 200
-    assert "check your e-mail" in thanks.content.decode().lower()
-
-
-def test_invalid_form_is_a_400_with_messages_next_to_the_fields(client, letter):
-    response = client.post(sign_url(letter), sign_data(name="", email="nope"))
-
-    assert response.status_code == 400
-    form = response.context["form"]
-    assert set(form.errors) == {"name", "email"}
-    html = response.content.decode()
-    assert "Enter a valid email address." in html
-    assert 'value="nope"' in html
-    assert not Signatory.objects.exists()
-
-
-def test_get_on_the_sign_url_goes_back_to_the_letter(client, letter):
-    response = client.get(sign_url(letter))
-    assert response.status_code == 302
-    assert response["Location"] == letter.get_absolute_url()
-
-
 def test_hand_in_details_are_shown(client):
     event = EventFactory(place="Foreign Office")
     letter = LetterFactory(campaign=event.campaign, hand_in_event=event, hand_in_date="2013-12-16")
@@ -143,3 +122,304 @@ def test_hand_in_details_are_shown(client):
 
 def test_unknown_letter_is_a_404(client, db):
     assert client.get("/letters/no-such-letter/").status_code == 404
+
+
+@pytest.fixture
+def translated():
+    letter = LetterFactory(
+        title="Open letter to the Foreign Secretary",
+        salutation="Dear Mr Hague,",
+        body="We urge you:\n\n1. To act.",
+        moderation="post",
+    )
+    LetterTranslation.objects.create(
+        letter=letter,
+        language="ru",
+        title="Открытое письмо министру иностранных дел",
+        salutation="Уважаемый г-н Хейг!",
+        body="Мы призываем вас:\n\n1. Действовать.",
+        closing="С уважением,",
+        is_ready=True,
+    )
+    LetterTranslation.objects.create(
+        letter=letter,
+        language="kk",
+        title="Сыртқы істер министріне ашық хат",
+        salutation="Құрметті Хейг мырза!",
+        body="Біз сізді шақырамыз:\n\n1. Әрекет етуге.",
+        closing="Құрметпен,",
+        is_ready=True,
+    )
+    return letter
+
+
+class TestTranslations:
+    @pytest.mark.parametrize(
+        ("accept", "title", "salutation", "note"),
+        [
+            (
+                "ru",
+                "Открытое письмо министру иностранных дел",
+                "Уважаемый г-н Хейг!",
+                "Это перевод.",
+            ),
+            ("kk", "Сыртқы істер министріне ашық хат", "Құрметті Хейг мырза!", "Бұл — аударма."),
+        ],
+    )
+    def test_each_language_gets_its_version_and_is_told_it_is_a_translation(
+        self, client, translated, accept, title, salutation, note
+    ):
+        html = client.get(
+            translated.get_absolute_url(), HTTP_ACCEPT_LANGUAGE=accept
+        ).content.decode()
+        assert title in html and salutation in html and note in html
+        assert "Dear Mr Hague," not in html
+        assert f'lang="{accept}">{title}' in html
+        assert "?version=en" in html  # a switch back to the original
+
+    def test_the_original_on_request_and_by_default(self, client, translated):
+        original = client.get(
+            translated.get_absolute_url(), {"version": "en"}, HTTP_ACCEPT_LANGUAGE="ru"
+        ).content.decode()
+        assert "Dear Mr Hague," in original and "Это перевод." not in original
+        english = client.get(translated.get_absolute_url()).content.decode()
+        assert "Dear Mr Hague," in english and "(original)" in english
+
+    def test_signing_on_any_version_adds_to_the_one_count(
+        self, client, translated, on_commit, mailoutbox
+    ):
+        for number, accept in enumerate(["ru", "kk"], start=1):
+            with on_commit():
+                response = client.post(
+                    sign_url(translated),
+                    sign_data(email=f"{accept}@example.net"),
+                    HTTP_ACCEPT_LANGUAGE=accept,
+                    REMOTE_ADDR=f"198.51.100.{number}",
+                )
+            assert response.status_code == 302
+        Signatory.objects.update(confirmed_at="2026-01-01T00:00Z")
+        assert Signatory.objects.filter(letter=translated).count() == 2
+        for accept in ["ru", "kk", "en"]:
+            page = client.get(translated.get_absolute_url(), HTTP_ACCEPT_LANGUAGE=accept)
+            assert page.context["count"] == 2
+
+    def test_an_unready_translation_is_never_served(self, client, translated):
+        LetterTranslation.objects.filter(language="kk").update(is_ready=False)
+        for params in ({}, {"version": "kk"}):
+            html = client.get(
+                translated.get_absolute_url(), params, HTTP_ACCEPT_LANGUAGE="kk"
+            ).content.decode()
+            assert "Сыртқы істер министріне ашық хат" not in html
+            assert "Dear Mr Hague," in html
+            assert 'href="?version=kk"' not in html
+
+    def test_the_pdf_holds_the_original_and_can_append_translations(self, translated):
+        SignatoryFactory(letter=translated, name="Ada Lovelace")
+        plain, appended = io.BytesIO(), io.BytesIO()
+        render_letter_pdf(translated, plain)
+        render_letter_pdf(translated, appended, with_translations=True)
+
+        text = pdf_text(plain.getvalue())
+        assert "Dear Mr Hague," in text and "Ada Lovelace" in text
+        assert "Уважаемый" not in text
+        full = pdf_text(appended.getvalue())
+        assert full.index("Ada Lovelace") < full.index("Уважаемый г-н Хейг!")
+        assert "Құрметті Хейг мырза!" in full
+        assert "the original text above is the letter handed in" in full
+
+    def test_admin_edits_translations_inline(self, admin_client, translated):
+        page = admin_client.get(reverse("admin:letters_letter_change", args=[translated.pk]))
+        assert page.status_code == 200
+        assert "Открытое письмо министру иностранных дел" in page.content.decode()
+        pdf = admin_client.get(
+            reverse("admin:letters_letter_pdf", args=[translated.pk]) + "?translations=1"
+        )
+        assert "Уважаемый" in pdf_text(b"".join(pdf.streaming_content))
+
+
+class TestNotables:
+    def test_notables_lead_the_page_in_sort_order_as_they_chose(self, client, admin_client):
+        letter = LetterFactory()
+        mp = SignatoryFactory(letter=letter, name="Ian Lavery MP", affiliation="Labour")
+        sec = SignatoryFactory(
+            letter=letter, name="David Hopper", affiliation="Durham Miners", display="name"
+        )
+        hidden = SignatoryFactory(letter=letter, name="Hidden Notable", display="hidden")
+        SignatoryFactory(letter=letter, name="Aaron Aardvark")
+
+        admin_client.post(
+            reverse("admin:signatories_signatory_changelist") + "?queue=all",
+            {"action": "mark_notable", "_selected_action": [mp.pk, sec.pk, hidden.pk]},
+        )
+
+        html = client.get(letter.get_absolute_url()).content.decode()
+        top = html[html.index('<span class="fw-semibold">Signed by</span>') :]
+        top = top[: top.index("</p>")]
+        assert top.index("David Hopper") < top.index("Ian Lavery MP")
+        assert "(<bdi>Labour</bdi>)" in top
+        assert "Durham Miners" not in top and "Hidden Notable" not in top
+        assert "and others" in top
+        pdf = io.BytesIO()
+        render_letter_pdf(letter, pdf)
+        text = pdf_text(pdf.getvalue())
+        assert text.index("Aaron Aardvark") < text.index("David Hopper")  # the PDF order stays
+
+    def test_unmark(self, admin_client, letter):
+        signatory = SignatoryFactory(letter=letter, is_notable=True)
+        admin_client.post(
+            reverse("admin:signatories_signatory_changelist") + "?queue=all",
+            {"action": "unmark_notable", "_selected_action": [signatory.pk]},
+        )
+        signatory.refresh_from_db()
+        assert signatory.is_notable is False
+
+
+class TestReply:
+    def test_organisers_record_the_reply_and_the_page_shows_it(self, client, admin_client):
+        letter = LetterFactory(status="closed")
+        SignatoryFactory(letter=letter)
+        letter_transition(letter=letter, to_status="delivered")
+        url = reverse("admin:letters_letter_change", args=[letter.pk])
+        form = admin_client.get(url).context["adminform"].form
+        data = {k: v for k, v in form.initial.items() if v is not None}
+        data.update(
+            {
+                "campaign": letter.campaign_id,
+                "translations-TOTAL_FORMS": "0",
+                "translations-INITIAL_FORMS": "0",
+                "replies-TOTAL_FORMS": "1",
+                "replies-INITIAL_FORMS": "0",
+                "replies-0-received_on": "2014-01-20",
+                "replies-0-sender": "Foreign and Commonwealth Office",
+                "replies-0-text": "The Foreign Secretary has noted your concerns.",
+                "replies-0-upload": SimpleUploadedFile(
+                    "reply.pdf", tiny_pdf("We have noted your concerns."), "application/pdf"
+                ),
+                "status_changes-TOTAL_FORMS": "0",
+                "status_changes-INITIAL_FORMS": str(letter.status_changes.count()),
+            }
+        )
+        data["status_changes-TOTAL_FORMS"] = data["status_changes-INITIAL_FORMS"]
+        for i, change in enumerate(letter.status_changes.all()):
+            data[f"status_changes-{i}-id"] = change.pk
+            data[f"status_changes-{i}-letter"] = letter.pk
+        response = admin_client.post(url, data)
+        assert response.status_code == 302, response.context["adminform"].form.errors
+
+        reply = Reply.objects.get()
+        assert bytes(reply.pdf).startswith(b"%PDF-")
+        html = client.get(letter.get_absolute_url()).content.decode()
+        assert "The reply from Foreign and Commonwealth Office" in html
+        assert "The Foreign Secretary has noted your concerns." in html
+        served = client.get(
+            reverse("letters:reply_pdf", kwargs={"slug": letter.slug, "pk": reply.pk})
+        )
+        assert "We have noted your concerns." in pdf_text(served.content)
+
+    def test_a_non_pdf_upload_is_refused(self):
+        from letters.admin.inlines import ReplyForm
+
+        form = ReplyForm(
+            data={"received_on": "2014-01-20", "sender": "FCO", "text": "x"},
+            files={"upload": SimpleUploadedFile("evil.pdf", b"<html>not a pdf</html>")},
+        )
+        assert not form.is_valid()
+        assert form.errors["upload"] == ["This file is not a PDF."]
+
+    def test_no_pdf_no_link(self, client, letter):
+        reply = Reply.objects.create(
+            letter=letter, received_on="2014-01-20", sender="FCO", text="x"
+        )
+        url = reverse("letters:reply_pdf", kwargs={"slug": letter.slug, "pk": reply.pk})
+        assert client.get(url).status_code == 404
+        assert url not in client.get(letter.get_absolute_url()).content.decode()
+
+
+@pytest.fixture
+def shared(letter):
+    SignatoryFactory(letter=letter, name="Visible Name", email="visible@example.net")
+    SignatoryFactory(letter=letter, name="Hidden Name", display="hidden")
+    SignatoryFactory(letter=letter, name="Pending Name", status="pending")
+    return letter
+
+
+def test_the_count_endpoint_gives_the_title_and_count_and_nothing_else(client, shared):
+    response = client.get(reverse("letters:count_json", kwargs={"slug": shared.slug}))
+
+    assert response.status_code == 200
+    assert json.loads(response.content) == {"title": shared.title, "count": 2}
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "max-age=30" in response["Cache-Control"]
+
+
+def test_the_embed_shows_only_title_and_count_and_may_be_framed(client, shared):
+    response = client.get(reverse("letters:embed", kwargs={"slug": shared.slug}))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert shared.title in html and '<div class="count">2</div>' in html
+    for secret in ["Visible Name", "Hidden Name", "Pending Name", "@example"]:
+        assert secret not in html
+    assert "X-Frame-Options" not in response
+    assert "frame-ancestors *" in response["Content-Security-Policy"]
+    assert (
+        "frame-ancestors 'none'" in client.get(shared.get_absolute_url())["Content-Security-Policy"]
+    )
+
+
+def test_a_flood_of_views_does_not_reach_the_database(client, shared, django_assert_num_queries):
+    url = reverse("letters:count_json", kwargs={"slug": shared.slug})
+    embed = reverse("letters:embed", kwargs={"slug": shared.slug})
+    client.get(url)
+    with django_assert_num_queries(0):
+        for _ in range(20):
+            client.get(url)
+            client.get(embed)
+
+
+def test_the_cached_count_catches_up(client, shared, settings):
+    from django.core.cache import cache
+
+    url = reverse("letters:count_json", kwargs={"slug": shared.slug})
+    client.get(url)
+    SignatoryFactory(letter=shared)
+    assert json.loads(client.get(url).content)["count"] == 2  # within the cache window
+    cache.clear()  # the window passes
+    assert json.loads(client.get(url).content)["count"] == 3
+
+
+def test_drafts_have_no_count_or_embed(client):
+    draft = LetterFactory(status="draft")
+    assert client.get(reverse("letters:count_json", kwargs={"slug": draft.slug})).status_code == 404
+    assert client.get(reverse("letters:embed", kwargs={"slug": draft.slug})).status_code == 404
+
+
+def test_the_letter_page_has_social_tags_and_share_links_that_load_nothing(client, shared):
+    html = client.get(shared.get_absolute_url()).content.decode()
+
+    assert f'<meta property="og:title" content="{shared.title}">' in html
+    assert '<meta property="og:description" content="2 signatures so far.' in html
+    assert '<meta name="twitter:card" content="summary">' in html
+    assert "https://t.me/share/url?url=http%3A//testserver/letters/" in html
+    assert "<script" not in html
+    assert "embed/" in html and "count.json" in html
+
+
+@pytest.mark.parametrize(
+    ("target", "days", "expected"),
+    [
+        (10, 12, ["20% of the 10 signatures wanted.", "12 days left until the hand-in"]),
+        (1, 1, ["100% of the 1 signatures wanted.", "The hand-in is tomorrow"]),
+        (None, 0, ["The hand-in is today."]),
+        (None, -3, ["has passed."]),
+    ],
+)
+def test_progress_toward_the_target_and_days_left(client, target, days, expected):
+    letter = LetterFactory(
+        target_count=target, hand_in_date=timezone.localdate() + datetime.timedelta(days=days)
+    )
+    SignatoryFactory.create_batch(2, letter=letter)
+    html = client.get(letter.get_absolute_url()).content.decode()
+    for text in expected:
+        assert text in html
+    assert ('<progress class="letter-progress" value="2"' in html) == bool(target)

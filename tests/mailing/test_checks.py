@@ -1,4 +1,7 @@
+import pytest
 from django.core.checks import run_checks
+
+pytestmark = pytest.mark.django_db
 
 
 def test_a_lease_shorter_than_the_longest_retry_wait_is_refused(settings):

@@ -9,7 +9,7 @@ from signatories import tokens
 from signatories.abuse import client_ip, form_stamp
 from signatories.models import Signatory
 from tests.factories import LetterFactory, SignatoryFactory
-from tests.helpers import link_path, sign_data, sign_url
+from tests.helpers import REDIS, link_path, redis_up, sign_data, sign_url
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +183,35 @@ class TestTokenGuessing:
         assert Signatory.objects.get().confirmed_at is None
         other = Client(REMOTE_ADDR="198.51.100.7")
         assert other.get(f"/s/confirm/{confirm}/").status_code == 200
+
+
+@pytest.fixture
+def redis_cache(settings):
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS},
+    }
+    caches["default"].clear()
+    yield caches["default"]
+    caches["default"].clear()
+
+
+@pytest.mark.skipif(not redis_up(), reason="needs Redis on 127.0.0.1:6379")
+def test_the_hard_ceiling_holds_across_clients_through_redis(client, letter, settings, redis_cache):
+    from django.test import Client
+
+    settings.SIGN_HARD_LIMIT_PER_MINUTE = 3
+    instances = [client, Client(), Client()]  # as if behind different app processes
+    statuses = [
+        instances[i % 3]
+        .post(sign_url(letter), sign_data(email=f"p{i}@example.net"), REMOTE_ADDR="203.0.113.8")
+        .status_code
+        for i in range(5)
+    ]
+    assert statuses == [302, 302, 302, 429, 429]
+
+    keys = [key.decode() for key in redis_cache._cache.get_client().keys("*")]
+    assert [key for key in keys if ":abuse:sign-any:" in key]
+    assert not any("203.0.113.8" in key for key in keys)  # the address is hashed

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from campaign import demo
 from signatories.models import Signatory
 from signatories.names import KEY_LENGTH, clean_text, derive_sort_name, sort_key
+from signatories.services.signing import signatory_sign
 from tests.factories import LetterFactory, SignatoryFactory
 
 
@@ -84,3 +85,15 @@ def test_seed_individuals_in_shuffled_order_come_out_in_seed_order():
     delivered = list(letter.signatories.for_delivery().values_list("name", flat=True))
 
     assert delivered == [organisation] + [name for name, _ in demo.INDIVIDUALS]
+
+
+@pytest.mark.django_db
+def test_a_title_and_a_comma_is_a_name_that_sorts(letter, on_commit):
+    with on_commit():
+        signatory = signatory_sign(letter=letter, name="Dr ,", email="dr@example.net").signatory
+    assert signatory.sort_name == "Dr ," and signatory.sort_key
+
+
+def test_other_scripts_sort_in_code_point_order_without_collisions():
+    assert sort_key("中") != sort_key("煕")
+    assert sorted(["王", "李", "张"], key=sort_key) == sorted(["王", "李", "张"])

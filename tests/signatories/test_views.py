@@ -1,10 +1,15 @@
+"""Signing through the form, and the confirm, withdraw and erase pages."""
+
 import time
 from unittest import mock
 
 import pytest
+from django.core.cache import caches
+from django.urls import reverse
 
+from letters.services.lifecycle import letter_transition
 from signatories.models import Signatory
-from tests.factories import LetterFactory
+from tests.factories import EventFactory, LetterFactory, SignatoryFactory
 from tests.helpers import link_path, sign_data, sign_url
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +124,130 @@ def test_repeat_signature_gives_exactly_the_same_response(client, letter, on_com
     assert first.content == second.content
     assert Signatory.objects.count() == 1
     assert mailoutbox[1].subject.startswith("You have already signed")
+
+
+def test_sign_redirects_to_the_thank_you_page(client, letter, mailoutbox, on_commit):
+    with on_commit():
+        response = client.post(sign_url(letter), sign_data(consents_to_updates="on"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("letters:thanks", kwargs={"slug": letter.slug})
+    signatory = Signatory.objects.get()
+    assert signatory.consents_to_updates is True
+    assert len(mailoutbox) == 1
+    thanks = client.get(response["Location"])
+    assert thanks.status_code == 200
+    assert "check your e-mail" in thanks.content.decode().lower()
+
+
+def test_invalid_form_is_a_400_with_messages_next_to_the_fields(client, letter):
+    response = client.post(sign_url(letter), sign_data(name="", email="nope"))
+
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert set(form.errors) == {"name", "email"}
+    html = response.content.decode()
+    assert "Enter a valid email address." in html
+    assert 'value="nope"' in html
+    assert not Signatory.objects.exists()
+
+
+def test_get_on_the_sign_url_goes_back_to_the_letter(client, letter):
+    response = client.get(sign_url(letter))
+    assert response.status_code == 302
+    assert response["Location"] == letter.get_absolute_url()
+
+
+# The sign request under load: one query, and the database has the last word on closing.
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as in production: no savepoints
+def test_a_sign_request_is_one_insert_once_the_letter_is_cached(
+    client, letter, database_tasks, shared_cache, django_assert_num_queries
+):
+    """The letter comes from the cache and the first signature of a burst queued the drain."""
+    assert client.post(sign_url(letter), sign_data(email="first@example.net")).status_code == 302
+    with django_assert_num_queries(1) as queries:
+        response = client.post(sign_url(letter), sign_data(email="second@example.net"))
+    assert response.status_code == 302
+    assert queries.captured_queries[0]["sql"].startswith("INSERT")
+    assert Signatory.objects.count() == 2
+
+
+def test_a_letter_closed_after_it_was_cached_takes_no_more_names(client, letter):
+    assert client.post(sign_url(letter), sign_data(email="first@example.net")).status_code == 302
+    cached = caches["process"].get(f"letter-lean:{letter.slug}")
+    assert cached.is_open  # what the next request will use
+
+    letter_transition(letter=letter, to_status=letter.Status.CLOSED)
+    response = client.post(sign_url(letter), sign_data(email="late@example.net"))
+
+    assert response.status_code == 409
+    assert "closed" in response.content.decode().lower()
+    assert list(Signatory.objects.values_list("email", flat=True)) == ["first@example.net"]
+
+
+def test_a_reopened_letter_takes_names_at_once(client, letter):
+    letter_transition(letter=letter, to_status=letter.Status.CLOSED)
+    assert client.post(sign_url(letter), sign_data(email="a@example.net")).status_code == 409
+
+    letter_transition(letter=letter, to_status=letter.Status.OPEN)
+    assert client.post(sign_url(letter), sign_data(email="a@example.net")).status_code == 302
+    assert Signatory.objects.count() == 1
+
+
+def test_a_repeat_reads_the_row_back_and_changes_nothing(client, letter):
+    client.post(sign_url(letter), sign_data(email="ada@example.net", name="Ada Lovelace"))
+    client.post(sign_url(letter), sign_data(email="ADA@example.net", name="Someone Else"))
+    assert list(Signatory.objects.values_list("name", flat=True)) == ["Ada Lovelace"]
+
+
+def test_head_works_on_public_pages_and_never_confirms(client, letter, on_commit, mailoutbox):
+    event = EventFactory(campaign=letter.campaign)
+    for url in [
+        "/",
+        letter.campaign.get_absolute_url(),
+        letter.get_absolute_url(),
+        event.get_ics_url(),
+    ]:
+        assert client.head(url).status_code == 200, url
+    with on_commit():
+        client.post(sign_url(letter), sign_data())
+    assert client.head(link_path(mailoutbox[0], "confirm")).status_code == 405
+    assert Signatory.objects.get().confirmed_at is None
+
+
+class TestErase:
+    def test_every_mail_has_an_erase_link_that_asks_then_removes_everything(
+        self, client, on_commit, mailoutbox
+    ):
+        letter = LetterFactory(moderation="post")
+        with on_commit():
+            client.post(sign_url(letter), sign_data(email="leaving@example.net"))
+        with on_commit():
+            client.post(sign_url(letter), sign_data(email="LEAVING@example.net"))
+        assert all("/s/erase/" in mail.body for mail in mailoutbox)
+        client.get(link_path(mailoutbox[0], "confirm"))
+        assert client.get(letter.get_absolute_url()).context["count"] == 1
+
+        path = link_path(mailoutbox[0], "erase")
+        asked = client.get(path)
+        assert asked.status_code == 200
+        assert Signatory.objects.exists()
+
+        done = client.post(path)
+        assert done.status_code == 200
+        assert "have been erased" in done.content.decode()
+        assert not Signatory.objects.exists()
+        assert client.get(letter.get_absolute_url()).context["count"] == 0
+        assert client.post(path).status_code == 400  # nothing left to erase
+
+    def test_after_hand_in_the_pages_say_the_paper_copy_cannot_be_recalled(self, client):
+        letter = LetterFactory(status="closed")
+        signatory = SignatoryFactory(letter=letter)
+        letter_transition(letter=letter, to_status="delivered")
+        from signatories import tokens
+
+        for purpose in (tokens.WITHDRAW, tokens.ERASE):
+            path = f"/s/{purpose}/{tokens.make_token(signatory, purpose)}/"
+            assert "cannot be recalled" in client.get(path).content.decode()

@@ -169,3 +169,40 @@ def test_the_sign_form_never_fails_whatever_it_is_sent(
     else:
         assert after - before in {0, 1}
         assert Signatory.objects.with_email(email).filter(letter=letter).count() == 1
+
+
+@pytest.mark.parametrize("name", [",", "...", "\u200b\u2060", "\ufffd\ufffd", "-- --"])
+def test_names_without_letters_are_a_400_not_a_500(client, letter, name):
+    response = client.post(sign_url(letter), sign_data(name=name))
+    assert response.status_code == 400
+    assert not Signatory.objects.exists()
+
+
+def test_right_to_left_marks_are_dropped_not_refused(client, letter, on_commit):
+    with on_commit():
+        response = client.post(sign_url(letter), sign_data(name="\u200fمحمد\u200e عبد الله"))
+    assert response.status_code == 302
+    assert Signatory.objects.get().name == "محمد عبد الله"
+
+
+def test_undecodable_bytes_in_a_post_are_refused(client, letter):
+    body = b"name=%FF%FEAda&email=ada%40example.net&kind=individual"
+    response = client.post(sign_url(letter), body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert not Signatory.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "spellings",
+    [
+        ["ivan@Почта.рф", "IVAN@почта.РФ", "ivan@xn--80a1acny.xn--p1ai"],
+        ["a@BÜCHER.de", "a@bücher.de"],
+        ["a@İx.com", "A@İX.COM"],
+    ],
+)
+def test_one_signer_however_the_address_is_spelled(client, letter, on_commit, spellings):
+    for email in spellings:
+        with on_commit():
+            response = client.post(sign_url(letter), sign_data(email=email))
+        assert response.status_code == 302
+    assert Signatory.objects.count() == 1

@@ -3,7 +3,8 @@
 Other tests swap the mail backend for one in memory. These talk SMTP over a
 socket, so a refused connection, a retry and a resend are the ones production
 would see: a signature must survive a mail outage, no log line may name the
-signer, and the mail must arrive exactly once when the server is back.
+signer, and the mail must arrive exactly once when the server is back. The last
+test stands in a backend that refuses the recipient, quoting the address.
 """
 
 import email
@@ -11,9 +12,11 @@ import email.policy
 import email.utils
 import io
 import logging
+import smtplib
 from datetime import timedelta
 
 import pytest
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -158,3 +161,26 @@ def test_a_resend_while_a_retry_waits_sends_one_mail_not_two(client, letter, smt
     run_worker()  # the old retry comes due, sees a mail went since it was asked for
 
     assert [d.rcpt_tos for d in smtp.deliveries] == [["twice@example.net"]]
+
+
+class RefusingBackend(BaseEmailBackend):
+    """A mail server that refuses the recipient, quoting the address as real ones do."""
+
+    def send_messages(self, messages):
+        address = messages[0].to[0]
+        raise smtplib.SMTPRecipientsRefused({address: (550, f"<{address}>: rejected".encode())})
+
+
+@pytest.mark.django_db
+def test_a_refused_recipient_keeps_the_signature_and_logs_no_address(
+    client, letter, on_commit, settings, caplog
+):
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.RefusingBackend"}}
+    caplog.set_level(logging.DEBUG)
+    with on_commit():
+        response = client.post(sign_url(letter), sign_data(email="dissident@example.kz"))
+
+    assert response.status_code == 302
+    assert Signatory.objects.filter(email="dissident@example.kz").exists()
+    assert "dissident" not in caplog.text  # caplog.text includes tracebacks
+    assert "Could not send confirm mail" in caplog.text

@@ -7,7 +7,6 @@ import re
 
 import pytest
 from django.test import Client
-from django.urls import reverse
 from pypdf import PdfReader
 
 from letters.models import Update, UpdateRecipient
@@ -22,38 +21,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def message(delivery):
     return email.message_from_bytes(delivery.content, policy=email.policy.default)
-
-
-@pytest.fixture
-def audience():
-    letter = LetterFactory(status="open")
-    people = {
-        "wants": SignatoryFactory(
-            letter=letter, email="wants@example.net", consents_to_updates=True
-        ),
-        "also": SignatoryFactory(letter=letter, email="also@example.net", consents_to_updates=True),
-        "silent": SignatoryFactory(letter=letter, email="silent@example.net"),
-        "unconfirmed": SignatoryFactory(
-            letter=letter,
-            email="unconfirmed@example.net",
-            consents_to_updates=True,
-            confirmed_at=None,
-            status="pending",
-        ),
-        "withdrawn": SignatoryFactory(
-            letter=letter,
-            email="withdrawn@example.net",
-            consents_to_updates=True,
-            withdrawn_at="2026-01-01T00:00Z",
-        ),
-        "erased": SignatoryFactory(
-            letter=letter,
-            email="",
-            source="paper",
-            consents_to_updates=True,
-        ),
-    }
-    return letter, people
 
 
 def test_an_update_reaches_exactly_the_consenting_confirmed_signatories(
@@ -144,23 +111,6 @@ def test_a_failed_batch_is_retried_without_doubling_mails(audience, smtp, databa
     assert len(smtp.deliveries) == 1
 
 
-def test_the_admin_previews_and_sends_and_counts(admin_client, audience, smtp, database_tasks):
-    letter, _ = audience
-    update = Update.objects.create(letter=letter, subject="Preview me", body="Body text.")
-    preview = admin_client.get(reverse("admin:letters_update_preview", args=[update.pk]))
-    html = preview.content.decode()
-    assert "Subject: Preview me" in html and "Body text." in html
-    assert "It goes to <strong>2</strong> signatories" in html
-    assert "wants@example.net" not in html
-
-    smtp.start()
-    admin_client.post(reverse("admin:letters_update_send", args=[update.pk]))
-    run_worker()
-    changelist = admin_client.get(reverse("admin:letters_update_changelist")).content.decode()
-    assert '<td class="field-sent">2</td>' in changelist
-    assert '<td class="field-queued">0</td>' in changelist
-
-
 def test_updates_are_published_on_the_letter_page(client, audience, smtp):
     letter, _ = audience
     smtp.start()
@@ -203,15 +153,6 @@ def test_the_receipt_names_the_page_of_the_stored_pdf(smtp, database_tasks):
     assert int(re.search(r"page (\d+)", received["first@example.net"]).group(1)) < len(pages)
     assert int(re.search(r"page (\d+)", received["last@example.net"]).group(1)) == len(pages)
     assert hidden.email not in received
-
-
-def test_a_preview_with_nobody_to_send_to_offers_no_send_button(admin_client):
-    update = Update.objects.create(letter=LetterFactory(), subject="Too early", body="x")
-    html = admin_client.get(
-        reverse("admin:letters_update_preview", args=[update.pk])
-    ).content.decode()
-    assert "Nobody to send to yet" in html
-    assert "letters/update/" in html and 'value="Send to' not in html
 
 
 def test_receipts_name_page_one_and_the_last_page_of_a_two_page_letter(smtp, database_tasks):
@@ -278,13 +219,3 @@ def test_a_copy_another_worker_has_claimed_is_not_sent_again(audience, smtp, dat
     assert len(smtp.deliveries) == 1  # only the copy A does not hold
     copy = UpdateRecipient.objects.get(pk=held)
     assert copy.status == "queued" and copy.due_at > timezone.now()  # still A's, on a lease
-
-
-def test_the_letter_of_a_sent_update_cannot_be_changed(admin_client, audience, smtp):
-    letter, _ = audience
-    update = Update.objects.create(letter=letter, subject="Fixed", body="x")
-    url = reverse("admin:letters_update_change", args=[update.pk])
-    assert 'name="letter"' in admin_client.get(url).content.decode()
-    smtp.start()
-    update_send(update=update)
-    assert 'name="letter"' not in admin_client.get(url).content.decode()

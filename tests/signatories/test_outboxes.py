@@ -1,12 +1,15 @@
 """Confirmations go out through an outbox: a signature marks its row, workers drain it.
 
 A burst of signatures queues one drain task, not one task each; two workers
-share the work and every mail is sent exactly once.
+share the work and every mail is sent exactly once. The last test is the production
+path end to end: mail queued in the database, sent by `manage.py db_worker`.
 """
 
+import io
 import threading
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, connections
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
@@ -189,3 +192,21 @@ def test_rows_leased_by_a_worker_that_died_go_out_when_the_lease_runs_out(
     run_worker()  # an hour later
     assert [d.rcpt_tos for d in smtp.deliveries] == [["burst1@example.net"]]
     assert Signatory.objects.get().confirmation_due_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_sends_the_confirmation_once(client, letter, database_tasks, mailoutbox):
+    from django_tasks_db.models import DBTaskResult
+
+    response = client.post(sign_url(letter), sign_data(email="queued@example.net"))
+
+    assert response.status_code == 302
+    assert mailoutbox == []  # nothing is sent inside the request
+    task = DBTaskResult.objects.get()
+    assert "queued@example.net" not in str(task.args_kwargs)  # the queue holds an id, no address
+
+    for _ in range(2):
+        call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO())
+
+    assert [m.to for m in mailoutbox] == [["queued@example.net"]]
+    assert Signatory.objects.get().confirmed_at is None

@@ -1,0 +1,101 @@
+"""The signed-letter PDF: the seed order, names printed literally, two columns, fonts."""
+
+import io
+import re
+
+import pytest
+
+from campaign import demo
+from letters import fonts
+from letters.pdf import TWO_COLUMNS_FROM, render_letter_pdf
+from signatories.models import Signatory
+from tests.factories import SignatoryFactory
+from tests.helpers import pdf_reader_and_pages as pdf_text
+
+pytestmark = pytest.mark.django_db
+
+
+def render(letter):
+    buffer = io.BytesIO()
+    render_letter_pdf(letter, buffer)
+    return buffer.getvalue()
+
+
+def test_seed_letter_pdf_reads_back_in_the_seed_order(seed_letter):
+    reader, pages = pdf_text(render(seed_letter))
+    text = "\n".join(pages)
+
+    assert "Dear Mr Hague," in text
+    assert "To: The Foreign Secretary" in text
+    assert "16 December 2013" in text
+    assert "Yours sincerely," in text
+    for number in "1234":
+        assert re.search(rf"\n{number}\. To ", text)
+    organisation = demo.ORGANISATIONS[0][0]
+    expected = [organisation.split(",")[0]] + [
+        f"{name} ({affiliation})".split(",")[0] for name, affiliation in demo.INDIVIDUALS
+    ]
+    flat = " ".join(text.split())
+    positions = [flat.find(" ".join(e.split())) for e in expected]
+    assert -1 not in positions, expected[positions.index(-1)]
+    assert positions == sorted(positions)
+    assert "@" not in text
+    assert all(f"Page {n} of {len(pages)}" in page for n, page in enumerate(pages, start=1))
+    assert all("23 signatures" in page for page in pages)
+    assert reader.metadata.title == seed_letter.title
+
+
+def test_names_print_literally_in_any_script_and_hidden_ones_do_not_print(letter):
+    SignatoryFactory(letter=letter, name="Қанат Әбілов", affiliation="Қ Ө Ү Ұ Ғ Ң І Ә")
+    SignatoryFactory(letter=letter, name="Жанат Мырынбаев")
+    SignatoryFactory(letter=letter, name="<b>Smith & Sons</b>", kind="organisation")
+    SignatoryFactory(letter=letter, name="<font size=40>Big</font> &amp;")
+    SignatoryFactory(letter=letter, name="Rejected Person", status="rejected")
+    SignatoryFactory(letter=letter, name="Withdrawn Person", withdrawn_at="2026-01-01T00:00Z")
+    SignatoryFactory(letter=letter, name="Unconfirmed Person", confirmed_at=None, status="pending")
+
+    _, pages = pdf_text(render(letter))
+    text = "\n".join(pages)
+
+    assert "Қанат Әбілов (Қ Ө Ү Ұ Ғ Ң І Ә)" in text
+    assert "Жанат Мырынбаев" in text
+    assert "<b>Smith & Sons</b>" in text
+    assert "<font size=40>Big</font> &amp;" in text
+    assert text.index("<b>Smith & Sons</b>") < text.index("Жанат")  # organisations first
+    for hidden in ["Rejected Person", "Withdrawn Person", "Unconfirmed Person", "@example"]:
+        assert hidden not in text
+    assert "4 signatures" in text
+
+
+def test_a_long_list_goes_to_two_columns_and_every_page_is_numbered(letter):
+    count = TWO_COLUMNS_FROM * 6
+    Signatory.objects.bulk_create(
+        SignatoryFactory.build(
+            letter=letter,
+            name=f"Person{i:04d} Surname{i:04d}",
+            affiliation="",
+            email=f"p{i}@example.net",
+        )
+        for i in range(count)
+    )
+    _, pages = pdf_text(render(letter))
+
+    assert len(pages) >= 3
+    for number, page in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in page
+        assert f"{count:,} signatures" in page
+    # Two columns: a names page holds about twice what one column would.
+    names_on_page_2 = len(re.findall(r"Person\d{4}", pages[1]))
+    assert names_on_page_2 > 80
+    assert len(re.findall(r"Person\d{4}", "\n".join(pages))) == count
+
+
+def test_a_missing_font_is_a_clear_error(letter, settings, monkeypatch):
+    settings.PDF_FONT_DIR = "/nowhere"
+    monkeypatch.setattr(fonts, "FALLBACK_DIRS", [])
+    fonts.register_fonts.cache_clear()
+    try:
+        with pytest.raises(fonts.FontMissing, match=r"DejaVuSerif\.ttf.*fonts-dejavu-core"):
+            render(letter)
+    finally:
+        fonts.register_fonts.cache_clear()

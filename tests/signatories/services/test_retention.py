@@ -1,0 +1,80 @@
+"""How long we keep signatories' data: purging the unconfirmed, anonymising after delivery."""
+
+import datetime
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from letters.models import Letter
+from letters.services.lifecycle import letter_transition
+from signatories.models import Signatory
+from tests.factories import LetterFactory, SignatoryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class TestRetention:
+    def test_purge_unconfirmed_removes_only_old_unconfirmed_and_is_safe_twice(self, letter):
+        old = timezone.now() - datetime.timedelta(days=31)
+        SignatoryFactory(letter=letter, name="Old Unconfirmed", confirmed_at=None, created_at=old)
+        SignatoryFactory(letter=letter, name="New Unconfirmed", confirmed_at=None)
+        SignatoryFactory(letter=letter, name="Old Confirmed", created_at=old)
+
+        out = io.StringIO()
+        call_command("purge_unconfirmed", stdout=out)
+        call_command("purge_unconfirmed", stdout=out)
+
+        assert set(Signatory.objects.values_list("name", flat=True)) == {
+            "New Unconfirmed",
+            "Old Confirmed",
+        }
+        assert "Deleted 1 unconfirmed" in out.getvalue()
+        assert "Deleted 0 unconfirmed" in out.getvalue()
+
+    def test_anonymise_letter_keeps_names_and_counts_and_is_safe_twice(self, client):
+        letter = LetterFactory(status="closed")
+        SignatoryFactory(
+            letter=letter, name="Kept Name", email="gone@example.net", ip_hash="a" * 64
+        )
+        letter_transition(letter=letter, to_status="delivered")
+        out = io.StringIO()
+
+        call_command("anonymise_letter", letter.slug, stdout=out)
+        call_command("anonymise_letter", letter.slug, stdout=out)
+
+        signatory = Signatory.objects.get()
+        assert (signatory.email, signatory.ip_hash) == ("", "")
+        assert signatory.anonymised_at is not None
+        assert "1 signature(s) anonymised" in out.getvalue()
+        assert "0 signature(s) anonymised" in out.getvalue()
+        assert client.get(letter.get_absolute_url()).context["count"] == 1
+
+    def test_anonymise_refuses_a_letter_still_collecting_unless_forced(self, letter):
+        SignatoryFactory(letter=letter)
+        with pytest.raises(CommandError, match="not delivered"):
+            call_command("anonymise_letter", letter.slug)
+        call_command("anonymise_letter", letter.slug, "--force", stdout=io.StringIO())
+        assert Signatory.objects.get().email == ""
+        with pytest.raises(CommandError, match="No letter"):
+            call_command("anonymise_letter", "nope")
+
+    @pytest.mark.django_db(transaction=True)
+    def test_delivery_schedules_anonymisation_days_later(self, settings):
+        from django_tasks_db.models import DBTaskResult
+
+        settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+        settings.ANONYMISE_AFTER_DELIVERY_DAYS = 90
+        letter = LetterFactory(status=Letter.Status.CLOSED)
+        SignatoryFactory(letter=letter)
+
+        letter_transition(letter=letter, to_status="delivered")
+
+        task = DBTaskResult.objects.get(task_path="letters.tasks.anonymise_letter_task")
+        days = (task.run_after - letter.delivery.delivered_at).days
+        assert days == 90
+
+        DBTaskResult.objects.update(run_after=timezone.now())
+        call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO())
+        assert Signatory.objects.get().email == ""
