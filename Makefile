@@ -12,14 +12,16 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 \
 	&& { command -v $$p; break; }; done)
 
 # Debian packages: PDF fonts; gettext to compile translations; chromium for the
-# browser tests (Playwright's own browser download does not work everywhere).
-DEBIAN_PACKAGES := fonts-dejavu-core gettext chromium
+# browser tests (Playwright's own browser download does not work everywhere);
+# Java for the Nu HTML checker the tests run on every page; poppler and qpdf
+# to check PDFs the way a printer's tools read them.
+DEBIAN_PACKAGES := fonts-dejavu-core gettext chromium openjdk-17-jre-headless poppler-utils qpdf
 
 .PHONY: install run test lint check-deploy clean system-packages bench-deps messages
 
 MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 
-install: $(VENV)/.installed system-packages messages
+install: $(VENV)/.installed system-packages messages node_modules/.installed
 
 # Translations are kept as .po (reviewed in git) and compiled here, never committed.
 messages: $(MESSAGES)
@@ -32,6 +34,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+# The Nu HTML checker (vnu.jar) from npm, pinned by package-lock.json; its
+# install script would fetch a Java of its own, so it is skipped (Debian's is used).
+node_modules/.installed: package.json package-lock.json | system-packages
+	@command -v npm >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm; }
+	npm ci --ignore-scripts --silent --no-audit --no-fund
 	@touch $@
 
 system-packages:
@@ -74,4 +84,4 @@ bench-deps: install
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache locale/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache locale/*/LC_MESSAGES/*.mo

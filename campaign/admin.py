@@ -1,9 +1,10 @@
 from django.contrib import admin
 
 from campaign.models import Campaign, Demand, Event, Resource
+from config.admin import LabelledTabularInline
 
 
-class DemandInline(admin.TabularInline):
+class DemandInline(LabelledTabularInline):
     model = Demand
     extra = 0
 
@@ -13,7 +14,7 @@ class ResourceInline(admin.StackedInline):
     extra = 0
 
 
-class EventInline(admin.TabularInline):
+class EventInline(LabelledTabularInline):
     model = Event
     extra = 0
     fields = ["title", "starts_at", "time_zone", "place", "address"]

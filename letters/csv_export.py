@@ -1,28 +1,35 @@
-"""The staff export: every live signature with its contact details, for follow-up.
+"""The staff export: signatures with their contact details, for follow-up.
 
-Streamed row by row (a 100,000-row export never sits in memory), UTF-8 with
-a byte order mark so Excel reads Cyrillic correctly, and every cell that a
-spreadsheet would run as a formula made inert.
+By default the live list (confirmed, not rejected, not withdrawn: the people
+who stand behind the letter); `everything=True` for every signature, in any
+state. Streamed row by row (a 100,000-row export never sits in memory),
+UTF-8 with a byte order mark so Excel reads Cyrillic correctly, and every
+cell that a spreadsheet would run as a formula made inert.
 """
 
 import csv
 
 from signatories.models import Signatory
 
-HEADER = [
-    "name",
-    "organisation",
-    "email",
-    "kind",
-    "status",
-    "source",
-    "paper_sheet",
-    "signed_at",
-    "confirmed_at",
-    "consents_to_updates",
+COLUMNS = [
+    ("name", "name"),
+    ("organisation", "affiliation"),
+    ("email", "email"),
+    ("kind", "kind"),
+    ("status", "status"),
+    ("on_public_list", "display"),
+    ("consents_to_updates", "consents_to_updates"),
+    ("source", "source"),
+    ("paper_sheet", "paper_sheet"),
+    ("signed_at", "created_at"),
+    ("confirmed_at", "confirmed_at"),
+    ("withdrawn_at", "withdrawn_at"),
 ]
+HEADER = [title for title, _ in COLUMNS]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
+# Free text people typed: a formula in it must stay text in a spreadsheet.
+TYPED = {"name", "affiliation", "email", "paper_sheet"}
 
 
 def neutralise(value):
@@ -36,51 +43,34 @@ class _Echo:
         return value
 
 
-def export_queryset(letter):
-    """The signatures the staff CSV holds: every one not withdrawn."""
-    return Signatory.objects.filter(letter=letter).not_withdrawn()
+def export_queryset(letter, *, everything=False):
+    """The signatures the staff CSV holds: the live list, or with `everything` all of them."""
+    rows = Signatory.objects.filter(letter=letter)
+    return rows if everything else rows.live()
 
 
-def export_rows(letter):
-    """The exported signatures, newest last; values only, no model instances."""
-    return (
-        export_queryset(letter)
-        .order_by("created_at", "pk")
-        .values_list(
-            "name",
-            "affiliation",
-            "email",
-            "kind",
-            "status",
-            "source",
-            "paper_sheet",
-            "created_at",
-            "confirmed_at",
-            "consents_to_updates",
-        )
-        .iterator(chunk_size=2000)
-    )
+def _cell(field, value):
+    if field in TYPED:
+        return neutralise(value)
+    if field == "consents_to_updates":
+        return "yes" if value else "no"
+    if field.endswith("_at"):
+        return value.isoformat(timespec="seconds") if value else ""
+    return value
 
 
-def csv_lines(letter, *, progress=None, total=None):
-    """Yield the CSV one line at a time, BOM first."""
+def csv_lines(letter, *, everything=False, progress=None, total=None):
+    """Yield the CSV one line at a time, BOM first; values only, no model instances."""
     writer = csv.writer(_Echo())
     yield BOM + writer.writerow(HEADER)
-    for done, row in enumerate(export_rows(letter), start=1):
-        name, affiliation, email, kind, status, source, sheet, signed, confirmed, consent = row
-        yield writer.writerow(
-            [
-                neutralise(name),
-                neutralise(affiliation),
-                neutralise(email),
-                kind,
-                status,
-                source,
-                neutralise(sheet),
-                signed.isoformat(timespec="seconds"),
-                confirmed.isoformat(timespec="seconds") if confirmed else "",
-                "yes" if consent else "no",
-            ]
-        )
+    fields = [field for _, field in COLUMNS]
+    rows = (
+        export_queryset(letter, everything=everything)
+        .order_by("created_at", "pk")
+        .values_list(*fields)
+        .iterator(chunk_size=2000)
+    )
+    for done, row in enumerate(rows, start=1):
+        yield writer.writerow([_cell(f, v) for f, v in zip(fields, row, strict=True)])
         if progress and (done % 500 == 0 or done == total):
             progress(done, total)

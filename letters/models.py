@@ -155,14 +155,31 @@ class PaperSheet(models.Model):
 
 
 class Delivery(models.Model):
-    """What was handed in, frozen: the PDF as printed, its hash, the count, when, by whom."""
+    """What was handed in, frozen: the PDF as printed, its hash, the count.
+
+    Two moments: when and where the letter was really handed in, and by whom,
+    as the organiser entered them; and when the record was made, by which
+    staff user.
+    """
 
     letter = models.OneToOneField(Letter, on_delete=models.PROTECT, related_name="delivery")
-    delivered_at = models.DateTimeField(default=timezone.now)
-    delivered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
-    )
+    handed_in_at = models.DateTimeField("handed in at", default=timezone.now)
     place = models.CharField(max_length=500, blank=True)
+    handed_in_by = models.CharField(
+        "handed in by",
+        max_length=200,
+        blank=True,
+        help_text="Who carried it in, e.g. “A delegation of the RMT London region”.",
+    )
+    note = models.TextField(blank=True, help_text="Anything worth keeping about the hand-in.")
+    recorded_at = models.DateTimeField("recorded at", default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name="recorded by",
+    )
     signature_count = models.PositiveIntegerField()
     # In the database, not on a disk: it is small, it is the record, and every
     # app host can serve it.
@@ -181,7 +198,7 @@ class Delivery(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.letter}: delivered {self.delivered_at:%d %b %Y} with {self.signature_count}"
+        return f"{self.letter}: handed in {self.handed_in_at:%d %b %Y} with {self.signature_count}"
 
 
 class LetterTranslation(models.Model):

@@ -38,7 +38,7 @@ def render_paper_sheets(letter, sheets, sign_url, out):
     fonts = register_fonts()
     width, height = landscape(A4)
     margin = 14 * mm
-    pdf = canvas.Canvas(out, pagesize=(width, height))
+    pdf = canvas.Canvas(out, pagesize=(width, height), initialFontName=fonts["Sans"])
     pdf.setTitle(f"Paper sign-up sheets: {letter.title}")
     pdf.setAuthor(letter.campaign.title)
     for sheet in sheets:

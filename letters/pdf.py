@@ -150,11 +150,12 @@ class LazyFlowables:
 class NumberedCanvas(canvas.Canvas):
     """Writes "Page n of m" once m is known, when the document is saved."""
 
-    def __init__(self, *args, footer="", footer_font="Helvetica", **kwargs):
+    def __init__(self, *args, footer="", footer_font="Helvetica", stats=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._pages = []
         self._footer = footer
         self._footer_font = footer_font
+        self._stats = stats
 
     def showPage(self):
         self._pages.append(dict(self.__dict__))
@@ -162,6 +163,8 @@ class NumberedCanvas(canvas.Canvas):
 
     def save(self):
         total = len(self._pages)
+        if self._stats is not None:
+            self._stats["pages"] = total
         for number, state in enumerate(self._pages, start=1):
             self.__dict__.update(state)
             self.setFont(self._footer_font, 8)
@@ -253,12 +256,15 @@ def translation_flowables(letter, styles):
     return items
 
 
-def render_letter_pdf(letter, out, *, progress=None, with_translations=False, pages=None):
+def render_letter_pdf(
+    letter, out, *, progress=None, with_translations=False, pages=None, stats=None
+):
     """Write the signed letter to `out` (a path or binary file); returns the number of names.
 
     `progress(done, total)` is called as names are laid out. With
     `with_translations`, ready translations follow the names. A `pages` dict
-    is filled with {signatory id: page number} as each name is drawn.
+    is filled with {signatory id: page number} as each name is drawn; a
+    `stats` dict gets the number of "pages".
     """
     fonts = register_fonts()
     styles = _styles(fonts)
@@ -305,11 +311,16 @@ def render_letter_pdf(letter, out, *, progress=None, with_translations=False, pa
         author=letter.campaign.title,
         subject=f"Open letter to {letter.addressee}",
         creator="Open letters",
+        # The canvas's own first font too, or every page names a Helvetica it
+        # never embeds (pdffonts shows it), and a printer substitutes its own.
+        initialFontName=fonts["Sans"],
     )
     doc.addPageTemplates([PageTemplate("letter", [body]), PageTemplate("names", columns)])
     footer = f"{letter.title} · {count:,} signature{'s' * (count != 1)}"
     doc.build(
         LazyFlowables(head, names()),
-        canvasmaker=functools.partial(NumberedCanvas, footer=footer, footer_font=fonts["Sans"]),
+        canvasmaker=functools.partial(
+            NumberedCanvas, footer=footer, footer_font=fonts["Sans"], stats=stats
+        ),
     )
     return count

@@ -16,6 +16,20 @@ class ModerationQueueFilter(admin.SimpleListFilter):
     title = "moderation"
     parameter_name = "queue"
     DEFAULT = "awaiting"
+    TITLES = {
+        "awaiting": "Moderation queue: awaiting a decision",
+        "suspect": "Moderation queue: held as suspect",
+        "approved": "Approved signatures",
+        "rejected": "Rejected signatures",
+        "unconfirmed": "Signatures not confirmed by e-mail yet",
+        "withdrawn": "Withdrawn signatures",
+        "all": "All signatures",
+    }
+
+    def __init__(self, request, params, model, model_admin):
+        # A search looks across every status unless a queue was chosen with it.
+        self.searching = bool(request.GET.get("q")) and self.parameter_name not in request.GET
+        super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):
         return [
@@ -29,7 +43,7 @@ class ModerationQueueFilter(admin.SimpleListFilter):
         ]
 
     def value(self):
-        return super().value() or self.DEFAULT
+        return super().value() or ("all" if self.searching else self.DEFAULT)
 
     def choices(self, changelist):
         # No separate "All" entry on top: "All" is one of the lookups, and the
@@ -98,12 +112,13 @@ class SignatoryAdminForm(forms.ModelForm):
 @admin.register(Signatory)
 class SignatoryAdmin(admin.ModelAdmin):
     form = SignatoryAdminForm
+    # Fits 1280 pixels with the e-mail column (admin-extra.css lets long text wrap);
+    # the source is among the flags when it is not the web form.
     list_display = [
         "name",
         "affiliation",
         "kind",
         "sort_name",
-        "source",
         "status",
         "flags",
         "confirmed",
@@ -161,6 +176,35 @@ class SignatoryAdmin(admin.ModelAdmin):
         ("Record", {"fields": ["sort_key", "created_at", "history"]}),
     ]
 
+    def changelist_view(self, request, extra_context=None):
+        queue = request.GET.get(ModerationQueueFilter.parameter_name)
+        # The words searched for are not repeated: a moderator may have typed an address.
+        if request.GET.get("q") and not queue:
+            title = "Search results in all signatures"
+        else:
+            title = ModerationQueueFilter.TITLES.get(queue or ModerationQueueFilter.DEFAULT)
+        context = {
+            "title": title or "Signatures",
+            "queue_chosen": ModerationQueueFilter.TITLES.get(queue) if queue else None,
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context=context)
+
+    def get_changelist_form(self, request, **kwargs):
+        """Each row's editable cells named for screen readers ("Kind of Ada Lovelace")."""
+        base = super().get_changelist_form(request, **kwargs)
+
+        class RowForm(base):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                for field, label in [("kind", "Kind"), ("sort_name", "Sort name")]:
+                    if field in self.fields:
+                        self.fields[field].widget.attrs["aria-label"] = (
+                            f"{label} of {self.instance.name}"
+                        )
+
+        return RowForm
+
     # Contact details: only for holders of the contact permission.
 
     def get_list_display(self, request):
@@ -206,6 +250,8 @@ class SignatoryAdmin(admin.ModelAdmin):
     @admin.display(description="flags")
     def flags(self, obj):
         marks = []
+        if obj.source != Signatory.Source.WEB:
+            marks.append(obj.get_source_display())
         if obj.suspicion:
             marks.append(f"⚠ {obj.get_suspicion_display()}")
         if obj.display != Signatory.Display.FULL:

@@ -234,3 +234,63 @@ def normalise_email(email):
     with contextlib.suppress(UnicodeError):
         domain = domain.encode("idna").decode("ascii")
     return f"{local}@{domain}"
+
+
+# Post-nominals as they are written, when a name comes in capitals.
+_POST_NOMINAL_CASE = {
+    "phd": "PhD",
+    "dphil": "DPhil",
+    "msc": "MSc",
+    "bsc": "BSc",
+    "jr": "Jr",
+    "sr": "Sr",
+    "jnr": "Jnr",
+    "snr": "Snr",
+}
+_APOSTROPHES = "'’"
+
+
+def is_in_capitals(name):
+    """Written in block capitals, as paper sheets ask: two or more letters, none lower case."""
+    letters = [ch for ch in name if ch.isalpha()]
+    return len(letters) >= 2 and not any(ch.islower() for ch in letters)
+
+
+def _capitalise(part):
+    """One word or hyphen-part: "o'brien" -> "O'Brien", "mcdonnell" -> "McDonnell"."""
+    lower = part.lower()
+    start = next((i for i, ch in enumerate(lower) if ch.isalpha()), None)
+    if start is None:
+        return lower
+    head, word = lower[:start], lower[start:]
+    if len(word) > 2 and word[1] in _APOSTROPHES and word[2].isalpha():
+        return head + word[0].upper() + word[1] + word[2].upper() + word[3:]
+    if word.startswith("mc") and len(word) > 2 and word[2].isalpha():
+        return head + "Mc" + word[2].upper() + word[3:]
+    return head + word[0].upper() + word[1:]
+
+
+def name_case(name):
+    """A name in block capitals in the case it is usually written; any other name as it is.
+
+    "MARY O'BRIEN" -> "Mary O'Brien", "DR MARIA LA FALCE" -> "Dr Maria la Falce",
+    "IAN LAVERY MP" -> "Ian Lavery MP", "ҰЛЖАН СЕЙІТҚАЛИ" -> "Ұлжан Сейітқали".
+    Particles after the first word stay lower case; post-nominals keep their
+    own case ("MP", "PhD"). For people only: an organisation's capitals may
+    be its name ("RMT").
+    """
+    name = clean_text(name)
+    if not is_in_capitals(name):
+        return name
+    words = []
+    for position, word in enumerate(name.split(" ")):
+        bare = _bare(word)
+        if position and bare in PARTICLES:
+            words.append(word.lower())
+        elif position and bare in POST_NOMINALS:
+            words.append(
+                word.replace(word.strip(".,()"), _POST_NOMINAL_CASE.get(bare, bare.upper()))
+            )
+        else:
+            words.append("-".join(_capitalise(part) for part in word.split("-")))
+    return " ".join(words)

@@ -4,6 +4,7 @@ from django.db.models import Count
 
 from signatories import tokens
 from signatories.models import Signatory, States
+from signatories.names import sort_key
 
 
 def signatory_get_by_token(*, token, purpose, for_update=False):
@@ -37,3 +38,26 @@ def signatory_counts(*, letter):
     return Signatory.objects.filter(letter=letter).aggregate(
         **{name: Count("pk", filter=condition) for name, condition in states.items()}
     )
+
+
+def signatory_likely_duplicates(*, letter):
+    """Names on the list twice, likely: the same sort key and affiliation, whatever the source.
+
+    Groups of published signatures (what the PDF prints and counts), each
+    group oldest first. The database finds the sort keys used more than
+    once; affiliations are compared folded (case, accents, spacing) here.
+    """
+    published = Signatory.objects.filter(letter=letter).published()
+    repeated = (
+        published.order_by()
+        .values("sort_key")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .values("sort_key")
+    )
+    groups = {}
+    for signatory in published.filter(sort_key__in=repeated).order_by("created_at", "pk"):
+        groups.setdefault((signatory.sort_key, sort_key(signatory.affiliation)), []).append(
+            signatory
+        )
+    return [group for group in groups.values() if len(group) > 1]

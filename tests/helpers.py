@@ -2,6 +2,7 @@ import io
 import os
 import re
 import socket
+import subprocess
 import time
 
 from django.urls import reverse
@@ -79,3 +80,25 @@ def redis_up():
     except OSError:
         return False
     return True
+
+
+def assert_printable_pdf(path, names):
+    """qpdf finds no damage, every font is embedded, and the names read back."""
+    subprocess.run(["qpdf", "--check", str(path)], check=True, capture_output=True)
+    fonts = subprocess.run(
+        ["pdffonts", str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()[2:]
+    assert fonts and all(" yes " in line for line in fonts), fonts  # the "emb" column
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    for name in names:
+        assert name in " ".join(text.split()), name
+    assert "@" not in text
+    PdfReader(str(path))

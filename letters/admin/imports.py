@@ -6,13 +6,21 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from letters.admin.base import letter_page, tool_context
-from signatories.paper import MAX_CSV_BYTES, PaperSheetForm, import_rows, parse_csv
+from signatories.paper import (
+    MAX_CSV_BYTES,
+    PaperSheetForm,
+    Summary,
+    check_rows,
+    import_rows,
+    parse_csv,
+)
 
 
 class CsvUploadForm(PaperSheetForm):
     file = forms.FileField(
         label="CSV file",
-        help_text="Columns: name, organisation, email, kind. UTF-8 (Excel: “CSV UTF-8”), "
+        help_text="Columns: name, organisation, email, kind (individual or organisation), "
+        "updates (yes or no). Only name is needed. UTF-8 (Excel: “CSV UTF-8”), "
         f"at most {MAX_CSV_BYTES // 1024 // 1024} MB.",
     )
 
@@ -24,6 +32,11 @@ class CsvUploadForm(PaperSheetForm):
                 f"{MAX_CSV_BYTES // 1024 // 1024} MB. Split it into smaller files."
             )
         return upload
+
+
+def ticked_lines(request, name):
+    """The line numbers an organiser ticked in the preview (add anyway, keep capitals)."""
+    return {int(value) for value in request.POST.getlist(name) if value.isdigit()}
 
 
 class ImportPages:
@@ -43,7 +56,11 @@ class ImportPages:
                 return redirect("admin:letters_letter_import", letter.pk)
             parsed = parse_csv(pending["content"].encode())
             summary = import_rows(
-                letter=letter, rows=parsed.rows, paper_sheet=pending["paper_sheet"]
+                letter=letter,
+                rows=parsed.rows,
+                paper_sheet=pending["paper_sheet"],
+                add_anyway=ticked_lines(request, "add_anyway"),
+                keep_capitals=ticked_lines(request, "keep_capitals"),
             )
             messages.success(request, f"Imported “{pending['filename']}”: {summary}.")
             return redirect("admin:letters_letter_change", letter.pk)
@@ -54,6 +71,8 @@ class ImportPages:
                 data = form.cleaned_data["file"].read()
                 parsed = parse_csv(data)
                 context["parsed"] = parsed
+                context["checked"] = checked = check_rows(letter=letter, rows=parsed.rows)
+                context["summary"] = summary = Summary.of(checked)
                 if parsed.errors or not parsed.valid_rows:
                     status = 400
                 else:

@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from letters.admin.base import letter_page
 from letters.admin.delivery import DeliveryPages
@@ -18,13 +18,59 @@ from letters.admin.paper import PaperPages
 from letters.models import Letter
 from letters.services.lifecycle import ALLOWED_TRANSITIONS, TransitionNotAllowed, letter_transition
 from signatories.roles import can_add_signatures, can_see_contacts
-from signatories.selectors import signatory_counts
+from signatories.selectors import signatory_counts, signatory_likely_duplicates
 
-TRANSITION_LABELS = {
+# The steps a button takes at once; delivery has a page of its own (letters/admin/delivery.py).
+STEP_LABELS = {
     Letter.Status.OPEN: "Open for signatures",
     Letter.Status.CLOSED: "Close to new signatures",
-    Letter.Status.DELIVERED: "Mark as delivered",
 }
+REOPEN_LABEL = "Reopen for signatures"
+
+
+def counts_in_words(letter, counts):
+    """ "38 on the list: 35 approved, 3 awaiting a decision. Not on the list: ..." as HTML."""
+    queue = reverse("admin:signatories_signatory_changelist")
+
+    def link(text, queue_name):
+        return format_html(
+            '<a href="{}?letter__id__exact={}&amp;queue={}">{}</a>',
+            queue,
+            letter.pk,
+            queue_name,
+            text,
+        )
+
+    awaiting_listed = counts["published"] - counts["approved"]  # post-moderated letters
+    on_list = [f"{counts['approved']:,} approved"]
+    if awaiting_listed:
+        on_list.append(link(f"{awaiting_listed:,} awaiting a decision", "awaiting"))
+    waiting = counts["awaiting"] - awaiting_listed
+    off_list = [
+        (waiting, link(f"{waiting:,} awaiting a decision", "awaiting")),
+        (counts["rejected"], f"{counts['rejected']:,} rejected"),
+        (counts["unconfirmed"], f"{counts['unconfirmed']:,} not confirmed by e-mail yet"),
+        (counts["withdrawn"], f"{counts['withdrawn']:,} withdrawn"),
+    ]
+    off_list = [text for number, text in off_list if number > 0]
+    html = format_html(
+        "<strong>{}</strong> on the list: {}.",
+        f"{counts['published']:,}",
+        format_html_join(", ", "{}", ((part,) for part in on_list)),
+    )
+    if off_list:
+        html = format_html(
+            "{} Not on the list: {}.",
+            html,
+            format_html_join(", ", "{}", ((part,) for part in off_list)),
+        )
+    if counts["suspect"]:
+        html = format_html(
+            "{} {} by the abuse checks.",
+            html,
+            link(f"{counts['suspect']:,} flagged as suspect", "suspect"),
+        )
+    return html
 
 
 @admin.register(Letter)
@@ -36,7 +82,6 @@ class LetterAdmin(PaperPages, ImportPages, DeliveryPages, admin.ModelAdmin):
     search_fields = ["title", "addressee"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["status", "status_changed_at", "created_at", "public_page", "signatures"]
-    autocomplete_fields = ["hand_in_event"]
     inlines = [LetterTranslationInline, ReplyInline, LetterStatusChangeInline]
     view_on_site = True
     fieldsets = [
@@ -59,6 +104,7 @@ class LetterAdmin(PaperPages, ImportPages, DeliveryPages, admin.ModelAdmin):
 
         return [
             page("transition/<str:to_status>/", self.transition_view, "transition"),
+            page("deliver/", self.deliver_view, "deliver"),
             page("paper/", self.paper_entry_view, "paper"),
             page("import/", self.csv_import_view, "import"),
             page("signed-letter.pdf", self.pdf_view, "pdf"),
@@ -77,28 +123,22 @@ class LetterAdmin(PaperPages, ImportPages, DeliveryPages, admin.ModelAdmin):
     def signatures(self, obj):
         if obj.pk is None:
             return "-"
-        counts = signatory_counts(letter=obj)
-        queue = reverse("admin:signatories_signatory_changelist")
-        return format_html(
-            "<strong>{}</strong> published · {} approved · "
-            '<a href="{}?letter__id__exact={}&queue=awaiting">{} awaiting a decision</a> · '
-            "{} rejected · {} not confirmed · {} withdrawn",
-            counts["published"],
-            counts["approved"],
-            queue,
-            obj.pk,
-            counts["awaiting"],
-            counts["rejected"],
-            counts["unconfirmed"],
-            counts["withdrawn"],
-        )
+        return counts_in_words(obj, signatory_counts(letter=obj))
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            context["transitions"] = [
-                (status, TRANSITION_LABELS[status])
-                for status in ALLOWED_TRANSITIONS[Letter.Status(obj.status)]
+            status = Letter.Status(obj.status)
+            allowed = ALLOWED_TRANSITIONS[status]
+            context["steps"] = [
+                (step, REOPEN_LABEL if status == Letter.Status.CLOSED else STEP_LABELS[step])
+                for step in (Letter.Status.OPEN, Letter.Status.CLOSED)
+                if step in allowed
             ]
+            context["can_deliver"] = Letter.Status.DELIVERED in allowed
+            context["may_change"] = self.has_change_permission(request, obj)
+            context["counts_in_words"] = counts_in_words(obj, signatory_counts(letter=obj))
+            if status != Letter.Status.DELIVERED:
+                context["duplicates"] = signatory_likely_duplicates(letter=obj)
             context["can_add_signatures"] = can_add_signatures(request.user)
             context["can_export_contacts"] = can_see_contacts(request.user)
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -107,6 +147,9 @@ class LetterAdmin(PaperPages, ImportPages, DeliveryPages, admin.ModelAdmin):
     def transition_view(self, request, letter, to_status):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
+        if to_status == Letter.Status.DELIVERED:
+            # Handing in is entered and confirmed on a page of its own.
+            return redirect("admin:letters_letter_deliver", letter.pk)
         if to_status not in Letter.Status.values:
             messages.error(request, f"There is no letter status called “{to_status}”.")
         else:

@@ -17,7 +17,14 @@ from letters.admin.base import letter_page, tool_context
 from letters.models import PaperSheet
 from letters.paper_sheet import render_paper_sheets
 from letters.services.sheets import MAX_SHEETS_AT_ONCE, paper_sheets_issue
-from signatories.paper import PaperRowFormSet, PaperSheetForm, Row, import_rows
+from signatories.paper import (
+    PaperRowFormSet,
+    PaperSheetForm,
+    Row,
+    Summary,
+    check_rows,
+    import_rows,
+)
 
 
 class PaperSheetsForm(forms.Form):
@@ -30,25 +37,39 @@ class PaperSheetsForm(forms.Form):
     )
 
 
+def typed_rows(formset):
+    """The rows typed in (blank ones ignored), numbered as on the page, and the ticks."""
+    rows, ticks = [], {"add_anyway": set(), "keep_capitals": set()}
+    for number, form in enumerate(formset.forms, start=1):
+        if form.has_changed() and form.cleaned_data.get("name"):
+            rows.append(Row(line=number, data=form.entry()))
+            for tick in ticks:
+                if form.cleaned_data.get(tick):
+                    ticks[tick].add(number)
+    return rows, ticks
+
+
 class PaperPages:
     """LetterAdmin's pages for paper: type in sign-ups, print sheets."""
 
     @letter_page("add signatures")
     def paper_entry_view(self, request, letter):
-        """Type in a stack of paper forms: one row per name, blank rows ignored."""
+        """Type in a stack of paper forms, check them beside the letter, then add them."""
         sheet_form = PaperSheetForm(request.POST or None)
         formset = PaperRowFormSet(request.POST or None, prefix="rows")
-        if request.method == "POST" and sheet_form.is_valid() and formset.is_valid():
-            rows = [
-                Row(line=i + 1, data=form.cleaned_data)
-                for i, form in enumerate(formset.forms)
-                if form.has_changed() and form.cleaned_data.get("name")
-            ]
-            summary = import_rows(
-                letter=letter, rows=rows, paper_sheet=sheet_form.cleaned_data["paper_sheet"]
-            )
-            messages.success(request, f"Paper sign-ups: {summary}.")
-            return redirect("admin:letters_letter_paper", letter.pk)
+        checked, status = {}, 200
+        if request.method == "POST":
+            if sheet_form.is_valid() and formset.is_valid():
+                rows, ticks = typed_rows(formset)
+                sheet = sheet_form.cleaned_data["paper_sheet"]
+                if "confirm" in request.POST:
+                    summary = import_rows(letter=letter, rows=rows, paper_sheet=sheet, **ticks)
+                    messages.success(request, f"Paper sign-ups: {summary}.")
+                    return redirect("admin:letters_letter_paper", letter.pk)
+                checked = {c.row.line: c for c in check_rows(letter=letter, rows=rows, **ticks)}
+            else:
+                status = 400
+        lines = [(form, checked.get(number)) for number, form in enumerate(formset.forms, start=1)]
         return TemplateResponse(
             request,
             "admin/letters/letter/paper_entry.html",
@@ -59,8 +80,11 @@ class PaperPages:
                 title=f"Type in paper sign-ups: {letter}",
                 sheet_form=sheet_form,
                 formset=formset,
+                lines=lines,
+                checked=bool(checked),
+                summary=Summary.of(checked.values()) if checked else None,
             ),
-            status=400 if request.method == "POST" else 200,
+            status=status,
         )
 
     @letter_page("add signatures")

@@ -105,7 +105,8 @@ class UpdateAdmin(admin.ModelAdmin):
     def _send(self, request, update):
         queued = update_send(update=update)
         if queued:
-            self.message_user(request, f"“{update}”: {queued} copies queued for sending.")
+            copies = "copy" if queued == 1 else "copies"
+            self.message_user(request, f"“{update}”: {queued:,} {copies} queued for sending.")
         else:
             self.message_user(
                 request,

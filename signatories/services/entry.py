@@ -18,15 +18,19 @@ def signatory_add_approved(
     source=Signatory.Source.ORGANISER,
     sort_name=None,
     paper_sheet="",
+    consents_to_updates=False,
+    namesake=False,
 ):
     """Add a signature an organiser vouches for (paper form, a name given in person).
 
     It is approved and counted at once. Entering the same sheet twice adds
     nothing: an address already on the letter is not added again, and without
     an address the same name and affiliation (in any case) is taken for the
-    same person; the summary reports it as skipped, and the admin's add form
-    can still add a true namesake. An address that signed online but never
-    confirmed is confirmed by the paper form the organiser vouches for.
+    same person, unless the organiser says it is a namesake (`namesake`,
+    after the preview showed the likely duplicate: signatories/paper.py). An
+    address that signed online but never confirmed is confirmed by the paper
+    form the organiser vouches for. Consent to updates is kept only with an
+    address to send them to.
     """
     signatory = Signatory(
         letter=letter,
@@ -39,6 +43,7 @@ def signatory_add_approved(
         status=Signatory.Status.APPROVED,
         confirmed_at=timezone.now(),
     )
+    signatory.consents_to_updates = consents_to_updates and bool(signatory.email)
     signatory.set_sort_name(sort_name)
     signatory.full_clean(validate_unique=False, validate_constraints=False)
     with transaction.atomic():
@@ -47,15 +52,20 @@ def signatory_add_approved(
             if not created and stored.confirmed_at is None and stored.withdrawn_at is None:
                 stored.confirmed_at = signatory.confirmed_at
                 stored.status = Signatory.Status.APPROVED
-                stored.save(update_fields=["confirmed_at", "status"])
+                stored.consents_to_updates |= signatory.consents_to_updates
+                stored.save(update_fields=["confirmed_at", "status", "consents_to_updates"])
                 created = True
             return SignResult(signatory=stored, created=created)
-        existing = Signatory.objects.filter(
-            letter=letter,
-            email="",
-            name__iexact=signatory.name,
-            affiliation__iexact=signatory.affiliation,
-        ).first()
+        existing = (
+            None
+            if namesake
+            else Signatory.objects.filter(
+                letter=letter,
+                email="",
+                name__iexact=signatory.name,
+                affiliation__iexact=signatory.affiliation,
+            ).first()
+        )
         if existing is not None:
             return SignResult(signatory=existing, created=False)
         signatory.save(force_insert=True)

@@ -1,4 +1,5 @@
-"""axe-core in the browser: no serious or critical violation on any public page."""
+"""axe-core in the browser and the Nu HTML checker: no serious or critical violation and no
+markup error on any public page."""
 
 import pytest
 
@@ -34,15 +35,17 @@ def pages(live_server):
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
 def test_no_serious_or_critical_violations_on_public_pages(
-    browser, live_server, pages, axe, viewport
+    browser, live_server, pages, axe, vnu, viewport
 ):
     options = PHONE if viewport == "phone" else {}
     context = browser.new_context(bypass_csp=True, **options)
     page = context.new_page()
     found = {}
     for name, path in pages.items():
-        page.goto(live_server.url + path)
+        response = page.goto(live_server.url + path)
         violations = axe(page)
+        if viewport == "desktop":  # the same HTML at any size: checked once
+            violations += vnu(response.text())
         if violations:
             found[name] = violations
     context.close()

@@ -1,5 +1,8 @@
 """The staff CSV: contact permission only, streamed, formulas neutralised."""
 
+import csv
+import io
+
 import pytest
 from django.urls import reverse
 
@@ -50,3 +53,30 @@ class TestCsvExport:
     )
     def test_neutralise(self, value, expected):
         assert neutralise(value) == expected
+
+
+def test_the_contacts_are_the_live_list_and_all_signatures_are_a_click_away(
+    organiser_client, letter
+):
+    SignatoryFactory(letter=letter, name="Live One", consents_to_updates=True, display="name")
+    SignatoryFactory(letter=letter, name="Rejected One", status="rejected")
+    SignatoryFactory(letter=letter, name="Unconfirmed One", confirmed_at=None, status="pending")
+    SignatoryFactory(letter=letter, name="Withdrawn One", withdrawn_at="2026-01-01T00:00Z")
+    url = reverse("admin:letters_letter_csv", args=[letter.pk])
+
+    def rows(response):
+        text = b"".join(response.streaming_content).decode("utf-8-sig")
+        return {row["name"]: row for row in csv.DictReader(io.StringIO(text))}
+
+    live = rows(organiser_client.get(url))
+    assert set(live) == {"Live One"}
+    assert (live["Live One"]["on_public_list"], live["Live One"]["consents_to_updates"]) == (
+        "name",
+        "yes",
+    )
+    assert live["Live One"]["status"] == "approved"
+    everything = organiser_client.get(url, {"all": "1"})
+    assert "all-signatures" in everything["Content-Disposition"]
+    assert set(rows(everything)) == {"Live One", "Rejected One", "Unconfirmed One", "Withdrawn One"}
+    page = organiser_client.get(reverse("admin:letters_letter_change", args=[letter.pk]))
+    assert f'href="{url}?all=1"' in page.content.decode()

@@ -99,3 +99,21 @@ def test_a_missing_font_is_a_clear_error(letter, settings, monkeypatch):
             render(letter)
     finally:
         fonts.register_fonts.cache_clear()
+
+
+def test_every_font_is_embedded_and_the_names_read_back_with_print_tools(letter, tmp_path):
+    """qpdf, pdffonts and pdftotext, as a print shop's tools read the file."""
+    from tests.helpers import assert_printable_pdf
+
+    SignatoryFactory(letter=letter, name="Ұлжан Сейітқали", affiliation="Қазақстан")
+    SignatoryFactory(letter=letter, name="Unite Camden Branch", kind="organisation")
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(render(letter))
+    assert_printable_pdf(path, ["Ұлжан Сейітқали (Қазақстан)", "Unite Camden Branch"])
+
+
+def test_the_page_count_is_reported(letter):
+    SignatoryFactory.create_batch(TWO_COLUMNS_FROM + 1, letter=letter)
+    stats = {}
+    render_letter_pdf(letter, io.BytesIO(), stats=stats)
+    assert stats["pages"] == len(pdf_text(render(letter))[1])

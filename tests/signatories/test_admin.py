@@ -289,3 +289,38 @@ def test_changelist_queries_do_not_grow_with_rows(
     with django_assert_num_queries(len(small.captured_queries)):
         response = admin_client.get(CHANGELIST)
     assert response.context["cl"].result_count == 2000
+
+
+def test_the_queue_is_titled_as_the_work_it_shows(admin_client, queue):
+    url = reverse("admin:signatories_signatory_changelist")
+    assert admin_client.get(url).context["title"] == "Moderation queue: awaiting a decision"
+    rejected = admin_client.get(url, {"queue": "rejected"})
+    assert rejected.context["title"] == "Rejected signatures"
+    assert "Select signatory to change" not in admin_client.get(url).content.decode()
+
+
+def test_a_search_looks_across_every_status_and_says_so(admin_client, queue):
+    url = reverse("admin:signatories_signatory_changelist")
+    found = admin_client.get(url, {"q": "One"})
+    assert names(found) == sorted(s.name for s in queue.values())
+    assert found.context["title"] == "Search results in all signatures"
+    assert "Searching all signatures, whatever their status" in found.content.decode()
+    within = admin_client.get(url, {"q": "One", "queue": "rejected"})
+    assert names(within) == ["Rejected One"]
+    html = within.content.decode()
+    assert "Searching only among “rejected signatures”" in html
+    assert 'href="?q=One">Search all signatures</a>' in html
+
+
+def test_editable_cells_are_named_for_screen_readers(admin_client, queue):
+    html = admin_client.get(reverse("admin:signatories_signatory_changelist")).content.decode()
+    assert 'aria-label="Kind of Awaiting One"' in html
+    assert 'aria-label="Sort name of Awaiting One"' in html
+
+
+def test_the_source_is_a_flag_when_it_is_not_the_web(admin_client, letter):
+    SignatoryFactory(letter=letter, name="From Paper", source="paper", email="", status="pending")
+    html = admin_client.get(
+        reverse("admin:signatories_signatory_changelist"), {"queue": "all"}
+    ).content.decode()
+    assert '<td class="field-flags">Paper form</td>' in html

@@ -57,6 +57,22 @@ class TestImportSignatures:
             run("import_signatures", letter.slug, str(bad))
 
 
+def test_import_records_updates_and_a_dry_run_names_likely_duplicates(letter, tmp_path):
+    from tests.factories import SignatoryFactory
+
+    SignatoryFactory(letter=letter, name="Owen Jones", affiliation="columnist")
+    path = tmp_path / "sheet.csv"
+    path.write_text(
+        "name,organisation,email,updates\nDana Ali,GMB,dana@example.net,y\nOWEN JONES,Columnist,,\n"
+    )
+    out, err = run("import_signatures", letter.slug, str(path), "--dry-run")
+    assert "Dry run: 1 rows ready, 1 already on the letter, 0 refused." in out
+    assert "Line 3: likely already on the letter as “Owen Jones (columnist)”." in err
+    out, _ = run("import_signatures", letter.slug, str(path))
+    assert "1 added, 1 skipped as already on the letter, 0 refused" in out
+    assert Signatory.objects.get(name="Dana Ali").consents_to_updates
+
+
 def test_setup_roles_is_idempotent_and_keeps_contacts_from_moderators():
     out, _ = run("setup_roles")
     run("setup_roles")

@@ -97,3 +97,28 @@ def test_a_title_and_a_comma_is_a_name_that_sorts(letter, on_commit):
 def test_other_scripts_sort_in_code_point_order_without_collisions():
     assert sort_key("中") != sort_key("煕")
     assert sorted(["王", "李", "张"], key=sort_key) == sorted(["王", "李", "张"])
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("MARY O'BRIEN", "Mary O'Brien"),
+        ("GALYM AGELEUOV", "Galym Ageleuov"),
+        ("DR MARIA LA FALCE", "Dr Maria la Falce"),
+        ("IAN LAVERY MP", "Ian Lavery MP"),
+        ("JOHN MCDONNELL", "John McDonnell"),
+        ("JEAN-PAUL SARTRE", "Jean-Paul Sartre"),
+        ("BILL BOWRING PHD", "Bill Bowring PhD"),
+        ("D’ARCY SMITH", "D’Arcy Smith"),
+        ("ЖАНАТ МЫРЫНБАЕВ", "Жанат Мырынбаев"),
+        ("ҰЛЖАН СЕЙІТҚАЛИ", "Ұлжан Сейітқали"),
+        ("ӘСЕЛ ҒАББАС", "Әсел Ғаббас"),
+        ("Mary O'Brien", "Mary O'Brien"),  # not in capitals: as typed
+        ("ian Lavery", "ian Lavery"),
+        ("X", "X"),  # one letter is not "in capitals"
+    ],
+)
+def test_names_in_block_capitals_are_stored_in_name_case(typed, stored):
+    from signatories.names import name_case
+
+    assert name_case(typed) == stored

@@ -18,6 +18,12 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["pdf", "csv"], default="pdf")
         parser.add_argument("-o", "--output", type=Path, required=True, help="File to write.")
         parser.add_argument(
+            "--all",
+            action="store_true",
+            dest="everything",
+            help="CSV only: every signature in any state, not only the live list.",
+        )
+        parser.add_argument(
             "--with-translations",
             action="store_true",
             help="PDF only: append the translations marked ready after the names.",
@@ -39,7 +45,7 @@ class Command(BaseCommand):
 
         return show
 
-    def handle(self, *args, letter, format, output, with_translations, **options):
+    def handle(self, *args, letter, format, output, with_translations, everything, **options):
         target = letter_for_command(letter)
         try:
             with output.open("wb") as out:
@@ -51,9 +57,12 @@ class Command(BaseCommand):
                         with_translations=with_translations,
                     )
                 else:
-                    total = export_queryset(target).count()
+                    total = export_queryset(target, everything=everything).count()
                     count = total
-                    for line in csv_lines(target, progress=self._progress(), total=total):
+                    lines = csv_lines(
+                        target, everything=everything, progress=self._progress(), total=total
+                    )
+                    for line in lines:
                         out.write(line.encode())
         except OSError as error:
             raise CommandError(f"Cannot write {output}: {error.strerror}.") from error

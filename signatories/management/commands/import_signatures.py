@@ -3,13 +3,15 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from letters.management import letter_for_command
-from signatories.paper import import_rows, parse_csv
+from signatories.paper import LIKELY, READY, Summary, check_rows, import_rows, parse_csv
 
 
 class Command(BaseCommand):
     help = (
-        "Import paper sign-ups from a CSV file with columns name, organisation, email, kind. "
-        "Rows already on the letter are skipped, so importing a file twice adds nothing."
+        "Import paper sign-ups from a CSV file with columns name, organisation, email, kind "
+        "and updates (yes/no). Rows already on the letter (the same e-mail, or a name and "
+        "organisation that match one there) are skipped, so importing a file twice adds "
+        "nothing; --dry-run lists them."
     )
 
     def add_arguments(self, parser):
@@ -32,9 +34,19 @@ class Command(BaseCommand):
             self.stderr.write(f"Line {row.line}: refused: {'; '.join(row.errors)}")
 
         if dry_run:
+            checked = check_rows(letter=target, rows=parsed.rows)
+            for each in checked:
+                if each.outcome == LIKELY:
+                    like = each.duplicate_of or f"line {each.duplicate_line}"
+                    self.stderr.write(
+                        f"Line {each.row.line}: likely already on the letter as “{like}”."
+                    )
+            summary = Summary.of(checked)
+            already = f"{summary.skipped} already on the letter, " if summary.skipped else ""
+            ready = sum(each.outcome == READY for each in checked)
             self.stdout.write(
-                f"Dry run: {len(parsed.valid_rows)} rows ready, "
-                f"{len(parsed.invalid_rows)} refused. Nothing was added."
+                f"Dry run: {ready} rows ready, {already}{summary.refused} refused. "
+                "Nothing was added."
             )
             return
         summary = import_rows(letter=target, rows=parsed.rows, paper_sheet=sheet)

@@ -1,12 +1,18 @@
-"""The letter's change page: lifecycle buttons and counts per status."""
+"""The letter's change page: lifecycle buttons, the delivery page, counts per status."""
+
+import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from letters.models import LetterStatusChange
-from tests.factories import LetterFactory, SignatoryFactory
+from letters.models import Delivery, LetterStatusChange
+from tests.factories import EventFactory, LetterFactory, SignatoryFactory
 
 pytestmark = pytest.mark.django_db
+LOCAL = "%Y-%m-%dT%H:%M"
+YESTERDAY = (timezone.localtime() - timedelta(days=1)).replace(hour=11, minute=30).strftime(LOCAL)
 
 
 def change_url(letter):
@@ -24,12 +30,40 @@ class TestLifecycle:
         letter = LetterFactory(status="draft")
         page = admin_client.get(change_url(letter)).content.decode()
         assert "Open for signatures</button>" in page
-        assert "Mark as delivered</button>" not in page
+        assert "Mark as delivered" not in page
+        # Each step is a form of its own, after the change form closes: never nested.
+        change_form_end = page.index("</form>", page.index('id="letter_form"'))
+        step = page.index(reverse("admin:letters_letter_transition", args=[letter.pk, "open"]))
+        assert step < page.index('id="letter_form"') or step > change_form_end
+        assert 'form="transition-' not in page
 
-        for status in ["open", "closed", "delivered"]:
+        for status in ["open", "closed"]:
             response, notes = transition(admin_client, letter, status)
             assert response.redirect_chain == [(change_url(letter), 302)]
             assert notes == [f"The letter is now {dict(letter.Status.choices)[status].lower()}."]
+        assert (
+            "Reopen for signatures</button>"
+            in admin_client.get(change_url(letter)).content.decode()
+        )
+
+        # Delivery is its own page: asking for it by the step's address leads there.
+        response, _ = transition(admin_client, letter, "delivered")
+        deliver_url = reverse("admin:letters_letter_deliver", args=[letter.pk])
+        assert response.redirect_chain == [(deliver_url, 302)]
+        letter.refresh_from_db()
+        assert letter.status == "closed"
+        response = admin_client.post(
+            deliver_url,
+            {
+                "handed_in_at": YESTERDAY,
+                "place": "Foreign Office",
+                "handed_in_by": "Unite delegation",
+                "expected_count": "0",
+                "confirm": "on",
+            },
+            follow=True,
+        )
+        assert response.redirect_chain == [(change_url(letter), 302)]
 
         letter.refresh_from_db()
         assert letter.status == "delivered"
@@ -72,6 +106,118 @@ class TestLifecycle:
         SignatoryFactory(letter=letter, confirmed_at=None, status="pending")
         SignatoryFactory(letter=letter, withdrawn_at="2026-01-01T00:00Z")
         html = admin_client.get(change_url(letter)).content.decode()
-        assert "<strong>3</strong> published · 3 approved" in html
-        assert "2 awaiting a decision</a> · 1 rejected · 1 not confirmed · 1 withdrawn" in html
+        assert "<strong>3</strong> on the list: 3 approved. Not on the list: " in html
+        assert (
+            "2 awaiting a decision</a>, 1 rejected, 1 not confirmed by e-mail yet, 1 withdrawn."
+        ) in html
         assert f'href="{letter.get_absolute_url()}"' in html
+
+    def test_counts_on_a_post_moderated_letter_say_who_is_listed_while_awaiting(self, admin_client):
+        letter = LetterFactory(moderation="post")
+        SignatoryFactory.create_batch(35, letter=letter)
+        SignatoryFactory.create_batch(3, letter=letter, status="pending")
+        SignatoryFactory(letter=letter, status="pending", suspicion="rate")
+        html = admin_client.get(change_url(letter)).content.decode()
+        text = re.sub(r"<[^>]+>", "", html)
+        assert "38 on the list: 35 approved, 3 awaiting a decision." in text
+        assert "Not on the list: 1 awaiting a decision." in text
+        assert "1 flagged as suspect by the abuse checks." in text
+
+
+class TestDeliveryPage:
+    def url(self, letter):
+        return reverse("admin:letters_letter_deliver", args=[letter.pk])
+
+    @pytest.fixture
+    def closed(self):
+        event = EventFactory(place="Foreign Office", address="King Charles Street")
+        letter = LetterFactory(status="closed", campaign=event.campaign, hand_in_event=event)
+        SignatoryFactory.create_batch(3, letter=letter)
+        return letter
+
+    def form(self, **extra):
+        return {
+            "handed_in_at": YESTERDAY,
+            "place": "Foreign Office, King Charles Street",
+            "handed_in_by": "A delegation of Unite and the RMT",
+            "note": "",
+            "expected_count": "3",
+            "confirm": "on",
+            **extra,
+        }
+
+    def test_shows_what_will_be_frozen_and_the_planned_hand_in(self, admin_client, closed):
+        html = admin_client.get(self.url(closed)).content.decode()
+        assert "<strong>3</strong> signatures on <strong>1</strong> page" in html
+        assert reverse("admin:letters_letter_pdf", args=[closed.pk]) in html
+        assert 'value="Foreign Office, King Charles Street"' in html
+        assert 'name="expected_count" value="3"' in html
+        assert not Delivery.objects.exists()
+
+    def test_freezes_the_hand_in_as_entered_beside_when_and_by_whom(
+        self, admin_client, admin_user, closed
+    ):
+        response = admin_client.post(self.url(closed), self.form(note="At the gate."))
+        assert response.status_code == 302
+        delivery = Delivery.objects.get()
+        assert timezone.localtime(delivery.handed_in_at).strftime(LOCAL) == YESTERDAY
+        assert (delivery.place, delivery.handed_in_by, delivery.note) == (
+            "Foreign Office, King Charles Street",
+            "A delegation of Unite and the RMT",
+            "At the gate.",
+        )
+        assert delivery.recorded_by == admin_user
+        assert delivery.recorded_at > delivery.handed_in_at
+        closed.refresh_from_db()
+        assert closed.status == "delivered"
+
+    def test_a_hand_in_still_to_come_is_refused(self, admin_client, closed):
+        later = (timezone.localtime() + timedelta(days=2)).strftime(LOCAL)
+        response = admin_client.post(self.url(closed), self.form(handed_in_at=later))
+        assert response.status_code == 400
+        assert "That is still to come" in response.content.decode()
+        assert not Delivery.objects.exists()
+
+    def test_nothing_is_frozen_without_the_confirmation(self, admin_client, closed):
+        form = self.form()
+        del form["confirm"]
+        response = admin_client.post(self.url(closed), form)
+        assert response.status_code == 400
+        assert "Tick this box to freeze the letter" in response.content.decode()
+        assert not Delivery.objects.exists()
+
+    def test_a_list_that_changed_since_the_page_was_shown_is_not_frozen(self, admin_client, closed):
+        SignatoryFactory(letter=closed, name="Late Paper Entry")
+        response = admin_client.post(self.url(closed), self.form())
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert "it now has 4 signatures, not 3" in html
+        assert 'name="expected_count" value="4"' in html
+        assert not Delivery.objects.exists()
+        closed.refresh_from_db()
+        assert closed.status == "closed"
+
+    def test_only_a_closed_letter_and_only_for_those_who_may_change_it(
+        self, admin_client, moderator_client, closed
+    ):
+        assert moderator_client.get(self.url(closed)).status_code == 403
+        still_open = LetterFactory(status="open")
+        response = admin_client.get(self.url(still_open), follow=True)
+        assert response.redirect_chain == [(change_url(still_open), 302)]
+        assert "Close the letter to new signatures before marking it delivered." in (
+            response.content.decode()
+        )
+
+    def test_likely_duplicates_are_listed_before_delivery(self, admin_client, closed):
+        first = SignatoryFactory(letter=closed, name="Mary O'Brien", affiliation="Unite")
+        second = SignatoryFactory(
+            letter=closed, name="MARY O’BRIEN", affiliation="UNITE ", source="paper", email=""
+        )
+        SignatoryFactory(letter=closed, name="Mary O'Brien", affiliation="GMB")  # another one
+        for url in (self.url(closed), change_url(closed)):
+            html = admin_client.get(url).content.decode()
+            assert reverse("admin:signatories_signatory_change", args=[first.pk]) in html
+            assert "more than once" in html
+        html = admin_client.get(change_url(closed)).content.decode()
+        assert reverse("admin:signatories_signatory_change", args=[second.pk]) in html
+        assert "1 name appears on the list more than once" in html

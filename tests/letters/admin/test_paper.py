@@ -47,7 +47,12 @@ class TestTypingPage:
             ("Unite Camden Branch", "", "", "organisation"),
             ("Neil Rothnie", "RMT, personal capacity"),
         )
-        response = organiser_client.post(self.url(letter), data, follow=True)
+        preview = organiser_client.post(self.url(letter), data)  # "Check these names"
+        assert preview.status_code == 200
+        assert 'value="Add 3 names"' in preview.content.decode()
+        assert not Signatory.objects.exists()
+
+        response = organiser_client.post(self.url(letter), {**data, "confirm": "1"}, follow=True)
 
         assert "Paper sign-ups: 3 added, 0 skipped" in response.content.decode()
         added = Signatory.objects.filter(letter=letter)
@@ -57,8 +62,9 @@ class TestTypingPage:
         }
         assert letter.signatories.published().count() == 3
         assert added.get(kind="organisation").name == "Unite Camden Branch"
+        assert added.filter(name="Иван Петров").exists()  # typed in block capitals
 
-        again = organiser_client.post(self.url(letter), data, follow=True)
+        again = organiser_client.post(self.url(letter), {**data, "confirm": "1"}, follow=True)
         assert "0 added, 3 skipped as already on the letter" in again.content.decode()
         assert added.count() == 3
 

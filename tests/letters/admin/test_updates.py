@@ -45,3 +45,15 @@ def test_the_letter_of_a_sent_update_cannot_be_changed(admin_client, audience, s
     smtp.start()
     update_send(update=update)
     assert 'name="letter"' not in admin_client.get(url).content.decode()
+
+
+def test_one_copy_is_one_copy(admin_client, smtp):
+    from tests.factories import SignatoryFactory
+
+    letter = LetterFactory()
+    SignatoryFactory(letter=letter, consents_to_updates=True)
+    update = Update.objects.create(letter=letter, subject="Alone", body="x")
+    response = admin_client.post(
+        reverse("admin:letters_update_send", args=[update.pk]), follow=True
+    )
+    assert "“Alone”: 1 copy queued for sending." in response.content.decode()

@@ -61,7 +61,7 @@ class TestDeliveryRecord:
         delivery = self.deliver(seed_letter, admin_user)
 
         assert delivery.signature_count == 23
-        assert delivery.delivered_by == admin_user
+        assert delivery.recorded_by == admin_user
         assert delivery.place.startswith("Foreign Office")
         assert hashlib.sha256(bytes(delivery.pdf)).hexdigest() == delivery.sha256
         frozen = bytes(delivery.pdf)

@@ -72,7 +72,7 @@ class TestRetention:
         letter_transition(letter=letter, to_status="delivered")
 
         task = DBTaskResult.objects.get(task_path="letters.tasks.anonymise_letter_task")
-        days = (task.run_after - letter.delivery.delivered_at).days
+        days = (task.run_after - letter.delivery.recorded_at).days
         assert days == 90
 
         DBTaskResult.objects.update(run_after=timezone.now())

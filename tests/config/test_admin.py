@@ -1,0 +1,48 @@
+"""The admin site as organisers meet it (config/admin.py)."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import CampaignFactory, EventFactory, LetterFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def sections(html):
+    return re.findall(r'<caption>\s*<a href="[^"]+" class="section"[^>]*>([^<]+)</a>', html)
+
+
+def test_the_index_puts_the_organisers_work_first_and_the_machinery_last(admin_client):
+    html = admin_client.get(reverse("admin:index")).content.decode()
+    found = sections(html)
+    assert found[:3] == ["Open letters", "Signatories", "Campaigns"]
+    assert found[3:] and all(name.startswith("System: ") for name in found[3:])
+    letters = html[html.index(">Open letters<") : html.index(">Signatories<")]
+    assert letters.index("Letters") < letters.index("Updates") < letters.index("Deliveries")
+
+
+def test_organisers_see_their_work_and_no_machinery(organiser_client):
+    found = sections(organiser_client.get(reverse("admin:index")).content.decode())
+    assert found == ["Open letters", "Signatories", "Campaigns"]
+
+
+def test_tabular_inline_fields_have_names_a_screen_reader_says(admin_client):
+    campaign = CampaignFactory()
+    EventFactory(campaign=campaign, title="Demo at the embassy")
+    html = admin_client.get(
+        reverse("admin:campaign_campaign_change", args=[campaign.pk])
+    ).content.decode()
+    assert 'aria-label="Title, row 1"' in html
+    assert 'aria-label="Delete, row 1"' in html
+    assert 'type="hidden" name="events-0-id"' in html
+    assert not re.search(r'type="hidden"[^>]*aria-label', html)
+
+
+def test_our_own_pages_carry_the_admin_breadcrumbs(admin_client):
+    letter = LetterFactory()
+    html = admin_client.get(reverse("admin:letters_letter_paper", args=[letter.pk])).content
+    html = html.decode()
+    assert '<ol class="breadcrumbs">' in html
+    assert '<li aria-current="page">Type in paper sign-ups</li>' in html

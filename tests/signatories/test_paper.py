@@ -1,0 +1,121 @@
+"""Paper rows as the preview and the import see them (signatories/paper.py)."""
+
+import pytest
+
+from signatories.models import Signatory
+from signatories.paper import (
+    ALREADY,
+    LIKELY,
+    READY,
+    REFUSED,
+    Row,
+    check_rows,
+    import_rows,
+    parse_csv,
+)
+from tests.factories import SignatoryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def row(line, name, affiliation="", email="", kind="individual", updates=False):
+    data = {
+        "name": name,
+        "affiliation": affiliation,
+        "email": email,
+        "kind": kind,
+        "consents_to_updates": updates,
+    }
+    return Row(line=line, data=data)
+
+
+def test_the_updates_column_reads_the_ways_people_tick_it():
+    parsed = parse_csv(
+        b"name,email,updates\nA,a@example.net,yes\nB,b@example.net,x\nC,c@example.net,N\n"
+        b"D,d@example.net,\nE,e@example.net,maybe\n"
+    )
+    ticks = [r.data.get("consents_to_updates") for r in parsed.rows[:4]]
+    assert ticks == [True, True, False, False]
+    [bad] = parsed.invalid_rows
+    assert bad.line == 6
+    assert bad.errors == ["Updates: “maybe” is not yes or no (yes/no, y/n, 1/0, x)."]
+
+
+def test_an_unknown_kind_is_refused_with_its_line_not_mapped():
+    parsed = parse_csv(b"name,kind\nAda,person\nUnite,organization\n")
+    [person, union] = parsed.rows
+    assert person.line == 2 and "“person” is not a kind of signatory" in person.errors[0]
+    assert union.ok and union.data["kind"] == "organisation"
+
+
+def test_a_name_already_there_from_any_source_is_a_likely_duplicate(letter):
+    web = SignatoryFactory(letter=letter, name="Mary O'Brien", affiliation="Unite")
+    checked = check_rows(
+        letter=letter,
+        rows=[
+            row(1, "MARY O’BRIEN", "  unite "),  # capitals, curly apostrophe, spacing
+            row(2, "Mary O'Brien", "GMB"),  # another organisation: another person
+            row(3, "Márya Obrien", "Unite"),  # not the same name
+            row(4, "Ada Lovelace", "RMT"),
+            row(5, "ada lovelace", "rmt"),  # the same as row 4
+        ],
+    )
+    outcomes = [(c.outcome, c.duplicate_of, c.duplicate_line) for c in checked]
+    assert outcomes == [
+        (LIKELY, web, None),
+        (READY, None, None),
+        (READY, None, None),
+        (READY, None, None),
+        (LIKELY, None, 4),
+    ]
+    assert checked[0].name == "Mary O’Brien" and checked[0].in_capitals
+
+
+def test_add_anyway_and_keep_capitals_are_per_line(letter):
+    SignatoryFactory(letter=letter, name="Owen Jones", affiliation="columnist")
+    rows = [row(1, "OWEN JONES", "Columnist"), row(2, "RMT SHOP STEWARDS")]
+    summary = import_rows(letter=letter, rows=rows, add_anyway={1}, keep_capitals={2})
+    assert (summary.added, summary.skipped) == (2, 0)
+    assert set(Signatory.objects.filter(source="paper").values_list("name", flat=True)) == {
+        "Owen Jones",
+        "RMT SHOP STEWARDS",
+    }
+    assert Signatory.objects.filter(name="Owen Jones").count() == 2
+
+
+def test_an_address_that_signed_is_already_there_and_cannot_be_forced(letter):
+    SignatoryFactory(letter=letter, email="dana@example.net")
+    [check] = check_rows(
+        letter=letter, rows=[row(1, "Dana Ali", email="DANA@example.net")], add_anyway={1}
+    )
+    assert check.outcome == ALREADY
+    summary = import_rows(letter=letter, rows=[row(1, "Dana Ali", email="dana@example.net")])
+    assert (summary.added, summary.skipped) == (0, 1)
+
+
+def test_an_unconfirmed_web_signature_is_confirmed_by_the_paper_form(letter):
+    SignatoryFactory(letter=letter, email="dana@example.net", confirmed_at=None)
+    [check] = check_rows(letter=letter, rows=[row(1, "Dana Ali", email="dana@example.net")])
+    assert (check.outcome, check.confirms_web_signature) == (READY, True)
+
+
+def test_consent_to_updates_is_kept_only_with_an_address(letter):
+    import_rows(
+        letter=letter,
+        rows=[
+            row(1, "With Mail", email="w@example.net", updates=True),
+            row(2, "No Mail", updates=True),
+        ],
+    )
+    consent = dict(Signatory.objects.values_list("name", "consents_to_updates"))
+    assert consent == {"With Mail": True, "No Mail": False}
+
+
+def test_the_summary_says_what_the_preview_said(letter):
+    SignatoryFactory(letter=letter, name="Owen Jones", affiliation="")
+    rows = [row(1, "Owen Jones"), row(2, "New Person"), Row(line=3, data={}, errors=["x"])]
+    preview = [c.outcome for c in check_rows(letter=letter, rows=rows)]
+    summary = import_rows(letter=letter, rows=rows)
+    assert preview == [LIKELY, READY, REFUSED]
+    assert str(summary).startswith("1 added, 1 skipped as already on the letter, 1 refused")
+    assert "look like a name already on the letter" in str(summary)
