@@ -160,3 +160,5 @@ INDIVIDUALS = [
 
 ORGANISER_USERNAME = "organiser"
 ORGANISER_PASSWORD = "zhanaozen-2011"
+# A second login to try the moderators' view (no e-mail address anywhere).
+MODERATOR_USERNAME = "moderator"

@@ -180,6 +180,7 @@ LANGUAGE_CODE = "en"
 # The interface; a letter itself stays in the language it was written in.
 LANGUAGES = [("en", "English"), ("ru", "Русский"), ("kk", "Қазақша")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True

@@ -68,6 +68,14 @@ class ModerationQueueFilter(admin.SimpleListFilter):
         return shown()
 
 
+class DecisionFilter(admin.ChoicesFieldListFilter):
+    """The status field alone, whatever else: told apart from the queue above it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = "decision, confirmed or not"
+
+
 class ConfirmedFilter(admin.SimpleListFilter):
     title = "confirmed by e-mail"
     parameter_name = "confirmed"
@@ -130,7 +138,7 @@ class SignatoryAdmin(admin.ModelAdmin):
     list_filter = [
         ModerationQueueFilter,
         "letter",
-        "status",
+        ("status", DecisionFilter),
         "kind",
         "source",
         ConfirmedFilter,
@@ -149,7 +157,6 @@ class SignatoryAdmin(admin.ModelAdmin):
         "source",
         "suspicion",
         "anonymised_at",
-        "sort_key",
         "confirmed_at",
         "withdrawn_at",
         "ip_hash",
@@ -173,7 +180,7 @@ class SignatoryAdmin(admin.ModelAdmin):
         ),
         ("Privacy", {"fields": ["display", "consents_to_updates", "ip_hash", "anonymised_at"]}),
         ("On the page", {"fields": ["is_notable"]}),
-        ("Record", {"fields": ["sort_key", "created_at", "history"]}),
+        ("Record", {"fields": ["created_at", "history"]}),
     ]
 
     def changelist_view(self, request, extra_context=None):
@@ -262,8 +269,11 @@ class SignatoryAdmin(admin.ModelAdmin):
     def signed(self, obj):
         return obj.created_at.strftime("%d %b %Y")
 
-    @admin.display(description="confirmed", boolean=True, ordering="confirmed_at")
+    @admin.display(description="e-mail confirmed", boolean=True, ordering="confirmed_at")
     def confirmed(self, obj):
+        """Only the web form confirms by e-mail; an organiser vouches for the rest (blank)."""
+        if obj.source != Signatory.Source.WEB:
+            return None
         return obj.confirmed_at is not None
 
     @admin.display(description="moderation history")
@@ -272,6 +282,8 @@ class SignatoryAdmin(admin.ModelAdmin):
             "-action__decided_at"
         )
         if not entries:
+            if obj.source != Signatory.Source.WEB:
+                return "No decisions yet: approved when an organiser entered it."
             return "No decisions yet."
         return format_html(
             "<ul>{}</ul>",

@@ -239,7 +239,11 @@ class Signatory(models.Model):
         help_text="The ID printed on the paper sign-up sheet this name came from.",
     )
     ip_hash = models.CharField(
-        max_length=64, blank=True, editable=False, help_text="Keyed hash; the raw IP is never kept."
+        "IP hash",
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Keyed hash; the raw IP is never kept.",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

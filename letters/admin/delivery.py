@@ -38,7 +38,8 @@ class HandInForm(forms.Form):
         label="Handed in at",
         input_formats=[LOCAL_INPUT],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT),
-        help_text="The real time of the hand-in, in the site's time zone.",
+        help_text="When it was really handed in, in the site's time zone. It starts at the "
+        "hand-in event's planned time: change it if the hand-in was at another time.",
     )
     place = forms.CharField(label="Place", max_length=500)
     handed_in_by = forms.CharField(
@@ -193,7 +194,7 @@ class DeliveryPages:
 class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The frozen record of what was handed in: read only."""
 
-    list_display = ["letter", "handed_in_at", "place", "signature_count", "recorded_by"]
+    list_display = ["letter", "handed_in_at", "place", "handed_in_by", "signature_count"]
     list_select_related = ["letter", "recorded_by"]
     fields = [
         "letter",

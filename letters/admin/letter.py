@@ -113,6 +113,31 @@ class LetterAdmin(PaperPages, ImportPages, DeliveryPages, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.status == Letter.Status.DELIVERED:
+            # What was handed in is on record; its text and hand-in stay as they were.
+            fields += [
+                "campaign",
+                "title",
+                "slug",
+                "language",
+                "addressee",
+                "salutation",
+                "body",
+                "closing",
+                "hand_in_date",
+                "hand_in_event",
+                "target_count",
+                "moderation",
+            ]
+        return fields
+
+    def get_prepopulated_fields(self, request, obj=None):
+        if obj is not None and obj.status == Letter.Status.DELIVERED:
+            return {}  # the slug is read-only then
+        return super().get_prepopulated_fields(request, obj)
+
     @admin.display(description="public page")
     def public_page(self, obj):
         if obj.pk is None or obj.status == Letter.Status.DRAFT:

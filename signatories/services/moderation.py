@@ -1,4 +1,8 @@
-"""Moderators' decisions on many signatures at once, each one audited."""
+"""Moderators' bulk writes: decisions (a status changes: each one audited), and flags.
+
+Setting the notable flag is one UPDATE and leaves no audit entry: it changes
+where a name is listed, not whether.
+"""
 
 import logging
 

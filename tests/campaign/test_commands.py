@@ -49,12 +49,19 @@ def test_load_demo_creates_the_seed_campaign():
     assert all(s.email.endswith("@example.org") for s in signatories)
     assert "gmail" not in str(Signatory.objects.values_list("email", flat=True))
     assert "username organiser, password zhanaozen-2011" in output
-    assert get_user_model().objects.get(username="organiser").check_password("zhanaozen-2011")
+    organiser = get_user_model().objects.get(username="organiser")
+    assert organiser.check_password("zhanaozen-2011")
+    # Staff in the roles the README describes, not superusers.
+    assert not organiser.is_superuser
+    assert list(organiser.groups.values_list("name", flat=True)) == ["Organisers"]
+    moderator = get_user_model().objects.get(username="moderator")
+    assert list(moderator.groups.values_list("name", flat=True)) == ["Moderators"]
+    assert "username moderator, password zhanaozen-2011" in output
 
 
 def test_load_demo_is_idempotent():
     load_demo()
-    user = get_user_model().objects.get()
+    user = get_user_model().objects.get(username="organiser")
     user.set_password("changed-by-the-organiser")
     user.save()
 
@@ -65,7 +72,11 @@ def test_load_demo_is_idempotent():
     assert Event.objects.count() == 2
     assert Signatory.objects.count() == 23
     assert "0 signatories added, 23 already there" in output
-    assert get_user_model().objects.get().check_password("changed-by-the-organiser")
+    assert (
+        get_user_model()
+        .objects.get(username="organiser")
+        .check_password("changed-by-the-organiser")
+    )
 
 
 def test_load_demo_without_login():

@@ -324,3 +324,9 @@ def test_the_source_is_a_flag_when_it_is_not_the_web(admin_client, letter):
         reverse("admin:signatories_signatory_changelist"), {"queue": "all"}
     ).content.decode()
     assert '<td class="field-flags">Paper form</td>' in html
+
+
+def test_an_empty_queue_says_nothing_is_waiting(admin_client, letter):
+    SignatoryFactory(letter=letter)  # approved: nothing to decide
+    html = admin_client.get(reverse("admin:signatories_signatory_changelist")).content.decode()
+    assert "Nothing is waiting for a decision." in html

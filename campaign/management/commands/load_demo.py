@@ -9,6 +9,7 @@ from campaign.models import Campaign, Demand, Event, Resource
 from letters.models import Letter
 from letters.services.lifecycle import letter_transition
 from signatories.models import Signatory
+from signatories.roles import MODERATORS, ORGANISERS, roles_setup
 from signatories.services.entry import signatory_add_approved
 
 
@@ -81,16 +82,22 @@ class Command(BaseCommand):
             self._organiser_login()
 
     def _organiser_login(self):
-        User = get_user_model()
-        user, created = User.objects.get_or_create(
-            username=demo.ORGANISER_USERNAME,
-            defaults={"is_staff": True, "is_superuser": True, "email": "organiser@example.org"},
-        )
-        if created:
-            user.set_password(demo.ORGANISER_PASSWORD)
-            user.save()
-        self.stdout.write(
-            f"Demo organiser login at /admin/: username {demo.ORGANISER_USERNAME}, "
-            f"password {demo.ORGANISER_PASSWORD}"
-            + ("" if created else " (unchanged if you changed it)")
-        )
+        """Two staff logins in the two roles, as a real campaign would set them up."""
+        groups = roles_setup()
+        for username, group in [
+            (demo.ORGANISER_USERNAME, ORGANISERS),
+            (demo.MODERATOR_USERNAME, MODERATORS),
+        ]:
+            user, created = get_user_model().objects.get_or_create(
+                username=username,
+                defaults={"is_staff": True, "email": f"{username}@example.org"},
+            )
+            if created:
+                user.set_password(demo.ORGANISER_PASSWORD)
+                user.save()
+                user.groups.add(groups[group])
+            self.stdout.write(
+                f"Demo {group[:-1].lower()} login at /admin/: username {username}, "
+                f"password {demo.ORGANISER_PASSWORD}"
+                + ("" if created else " (unchanged if you changed it)")
+            )

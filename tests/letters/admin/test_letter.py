@@ -170,6 +170,9 @@ class TestDeliveryPage:
         assert delivery.recorded_at > delivery.handed_in_at
         closed.refresh_from_db()
         assert closed.status == "delivered"
+        page = admin_client.get(change_url(closed)).content.decode()
+        assert 'name="body"' not in page and 'name="title"' not in page  # on record now
+        assert "(carried in by: A delegation of Unite and the RMT)" in page
 
     def test_a_hand_in_still_to_come_is_refused(self, admin_client, closed):
         later = (timezone.localtime() + timedelta(days=2)).strftime(LOCAL)
