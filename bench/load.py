@@ -96,7 +96,7 @@ def main():
 
     try:
         server = Gunicorn(env, workers=2 * CORES)
-        form = Form(server.url)
+        form = Form(server.url, env)
         runs = []
         runs.append(sign_run(server.url, form, "warm", 5, args.connections))
         wrk(f"{server.url}/health/", script="get.lua", seconds=3, connections=args.connections)
@@ -173,25 +173,43 @@ def prepare(env):
 
 
 class Form:
-    """One visitor's CSRF cookie, token and form stamp, reused by every wrk request."""
+    """One visitor's CSRF cookie and token, and a form stamp of its own for every request.
 
-    def __init__(self, base):
+    A stamp is spent by the request that sends it (signatories/abuse.py), as
+    each person's browser sends its own; the bench signs them with the
+    server's key, as the page would, and hands wrk a file of them.
+    """
+
+    STAMPS_PER_SECOND = 3000  # above any rate measured here
+
+    def __init__(self, base, env):
         from django.conf import settings
 
         browser = Browser()
         status, html = browser.request(f"{base}/letters/{SLUG}/")
         assert status == 200, status
-        self.token, self.stamp = form_fields(html)
+        self.token, _ = form_fields(html)
         self.cookie = browser.cookie("csrftoken")
+        self.key = env["SECRET_KEY"]
         time.sleep(settings.SIGN_MIN_FORM_SECONDS + 0.5)  # a person takes longer to type
 
-    def env(self, run_id):
+    def fresh_stamp(self):
+        from django.conf import settings
+
+        from signatories.abuse import form_stamp
+
+        return form_stamp(time.time() - settings.SIGN_MIN_FORM_SECONDS - 5, key=self.key)
+
+    def env(self, run_id, seconds):
+        path = ROOT / "bench" / "out" / f"stamps-{run_id}.txt"
+        count = int(seconds * self.STAMPS_PER_SECOND) + 1000
+        path.write_text("\n".join(self.fresh_stamp() for _ in range(count)) + "\n")
         return {
             "RUN_ID": run_id,
             "SIGN_PATH": SIGN_PATH,
             "CSRF_TOKEN": self.token,
             "CSRF_COOKIE": self.cookie,
-            "FORM_STAMP": self.stamp,
+            "STAMPS_FILE": str(path),
             "REPEAT_EVERY": str(REPEAT_EVERY),
         }
 
@@ -203,7 +221,7 @@ def sign_run(base, form, run_id, seconds, connections, threads=2):
         seconds=seconds,
         connections=connections,
         threads=threads,
-        env=form.env(run_id),
+        env={**form.env(run_id, seconds), "WRK_THREADS": str(threads)},
     )
     result.update(run_id=run_id, connections=connections, wrk_threads=threads)
     return result
@@ -346,7 +364,8 @@ def drain(env, sink):
 
 
 def check_count(base, sink, follow=500):
-    """Follow some confirmation links; the public count must equal the published rows."""
+    """Confirm some signatures as people do (open the link, press the button); the public
+    count must then equal the published rows."""
     from django.conf import settings
 
     from letters.models import Letter
@@ -356,7 +375,10 @@ def check_count(base, sink, follow=500):
     browser = Browser()
     statuses = {}
     for link in links:
-        status, _ = browser.request(re.sub(r"^https?://[^/]+", base, link))
+        page = re.sub(r"^https?://[^/]+", base, link).split("?")[0]
+        _, html = browser.request(page)  # asks; sets the CSRF cookie
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+        status, _ = browser.request(page, {"csrfmiddlewaretoken": token})  # the button
         statuses[status] = statuses.get(status, 0) + 1
     time.sleep(settings.PUBLIC_COUNT_CACHE_SECONDS + 1)
     _, body = browser.request(f"{base}/letters/{SLUG}/count.json")
@@ -364,7 +386,8 @@ def check_count(base, sink, follow=500):
     letter = Letter.objects.get(slug=SLUG)
     published = Signatory.objects.filter(letter=letter).published().count()
     print(
-        f"  followed {len(links)} confirmation links {statuses}; count.json shows {shown:,}, "
+        f"  confirmed {len(links)} signatures by their links {statuses}; "
+        f"count.json shows {shown:,}, "
         f"published rows {published:,}: {'equal' if shown == published else 'DIFFERENT'}"
     )
 
@@ -410,7 +433,7 @@ def two_instances(env, connections):
     print("two app instances (each with one worker per core), sharing PostgreSQL and Redis:")
     a, b = Gunicorn(env, workers=CORES), Gunicorn(env, workers=CORES)
     try:
-        form = Form(a.url)
+        form = Form(a.url, env)
         results = {}
 
         def load(name, server):
@@ -440,7 +463,7 @@ def two_instances(env, connections):
             server = (a, b)[i % 2]
             status, _ = browser.request(
                 f"{server.url}{SIGN_PATH}",
-                sign_fields(form.token, form.stamp, f"ceiling-{i}@example.net"),
+                sign_fields(form.token, form.fresh_stamp(), f"ceiling-{i}@example.net"),
                 headers={"X-Forwarded-For": "198.51.100.7", "Cookie": f"csrftoken={form.cookie}"},
             )
             outcomes[status] = outcomes.get(status, 0) + 1

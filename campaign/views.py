@@ -9,7 +9,7 @@ from letters.models import Letter
 
 @require_safe
 def home(request):
-    letters = Letter.objects.public().select_related("campaign")
+    letters = Letter.objects.public().with_state().select_related("campaign")
     return render(request, "campaign/home.html", {"letters": letters})
 
 
@@ -23,7 +23,7 @@ def campaign_detail(request, slug):
             "campaign": campaign,
             "demands": campaign.demands.all(),
             "events": campaign.events.all(),
-            "letters": campaign.letters.public(),
+            "letters": campaign.letters.public().with_state(),
             "resources": campaign.resources.all(),
         },
     )

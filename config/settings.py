@@ -109,6 +109,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The visitor's language: the switcher's cookie, else the browser's Accept-Language.
     "django.middleware.locale.LocaleMiddleware",
+    # ?lang= on links from mails: the page in the language the mail was written in.
+    "config.middleware.LanguageFromLink",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -221,6 +223,8 @@ SIGN_SOFT_LIMIT_PER_MINUTE = env_int("SIGN_SOFT_LIMIT_PER_MINUTE", 1)
 SIGN_SOFT_LIMIT_PER_5_MINUTES = env_int("SIGN_SOFT_LIMIT_PER_5_MINUTES", 5)
 SIGN_HARD_LIMIT_PER_MINUTE = env_int("SIGN_HARD_LIMIT_PER_MINUTE", 30)
 SIGN_MIN_FORM_SECONDS = env_int("SIGN_MIN_FORM_SECONDS", 3)
+# A sign form open longer than this is refused when sent (and shown again, fresh).
+SIGN_FORM_MAX_AGE_HOURS = env_int("SIGN_FORM_MAX_AGE_HOURS", 12)
 TOKEN_GUESS_LIMIT_PER_10_MINUTES = env_int("TOKEN_GUESS_LIMIT_PER_10_MINUTES", 20)
 # Addresses or networks of our own reverse proxies; only their X-Forwarded-For is believed.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")

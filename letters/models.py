@@ -17,6 +17,12 @@ class LetterQuerySet(models.QuerySet):
         """Letters anyone may read: everything but drafts."""
         return self.exclude(status=Letter.Status.DRAFT)
 
+    def with_state(self):
+        """With what `templates/letters/_state.html` says: the delivery (not its PDF) and event."""
+        return self.select_related("delivery", "hand_in_event").defer(
+            "delivery__pdf", "delivery__pages"
+        )
+
 
 class LetterStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -199,6 +205,11 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.letter}: handed in {self.handed_in_at:%d %b %Y} with {self.signature_count}"
+
+    @property
+    def sha256_grouped(self):
+        """The hash in eight groups of eight, as a person compares it by eye."""
+        return " ".join(self.sha256[i : i + 8] for i in range(0, len(self.sha256), 8))
 
 
 class LetterTranslation(models.Model):

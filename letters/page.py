@@ -47,6 +47,8 @@ def letter_page_context(request, letter, form):
         "notables": letter_notables(letter=letter),
         "public_updates": letter.public_updates,
         "progress": letter.progress_percent(count),
+        # <progress> may not hold a value above its max: past the target it is full.
+        "progress_value": min(count, letter.target_count) if letter.target_count else None,
         "days_left": letter.days_until_hand_in,
         "share_url": request.build_absolute_uri(letter.get_absolute_url()),
         "embed_url": request.build_absolute_uri(

@@ -58,9 +58,10 @@ def letter_get_for_signing(*, slug):
 
 
 def _letter_lean(slug):
-    return get_object_or_404(
-        Letter.objects.public().only("pk", "slug", "title", "status"), slug=slug
-    )
+    fields = ["pk", "slug", "title", "status", "hand_in_date", "hand_in_event"]
+    state = ["delivery__handed_in_at", "delivery__place", "hand_in_event__place"]
+    lean = Letter.objects.public().select_related("delivery", "hand_in_event")
+    return get_object_or_404(lean.only(*fields, *state), slug=slug)
 
 
 def letter_load_page_parts(*, letter):

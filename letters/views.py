@@ -7,7 +7,6 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
@@ -16,7 +15,7 @@ from letters import page_cache
 from letters.models import Delivery, Reply
 from letters.page import TEMPLATE, letter_page_context
 from letters.selectors import letter_get_cached, letter_get_public, letter_public_count
-from signatories.forms import SignForm
+from signatories.forms import SignForm, sign_action
 
 
 @require_safe
@@ -28,8 +27,7 @@ def letter_detail(request, slug):
         letter = letter_get_public(slug=slug)
         form = None
         if letter.is_open:
-            action = reverse("letters:sign", kwargs={"slug": slug})
-            form = SignForm(action=action, stamp=page_cache.STAMP_PLACEHOLDER)
+            form = SignForm(action=sign_action(slug), stamp=page_cache.STAMP_PLACEHOLDER)
         context = {**letter_page_context(request, letter, form), **page_cache.placeholders()}
         html = render_to_string(TEMPLATE, context, request)
         page_cache.store(key, html)
@@ -54,9 +52,17 @@ def _public_cache(response):
 
 @require_safe
 def letter_count_json(request, slug):
-    """The count for union websites: the title and the number, nothing else."""
+    """The count for union websites: the title, the number and where the letter stands."""
     letter = letter_get_cached(slug=slug)
-    response = JsonResponse({"title": letter.title, "count": letter_public_count(letter=letter)})
+    body = {
+        "title": letter.title,
+        "count": letter_public_count(letter=letter),
+        "status": letter.status,
+    }
+    delivery = getattr(letter, "delivery", None) if letter.status == "delivered" else None
+    if delivery is not None:
+        body["handed_in"] = {"at": delivery.handed_in_at.isoformat(), "place": delivery.place}
+    response = JsonResponse(body)
     response["Access-Control-Allow-Origin"] = "*"
     return _public_cache(response)
 

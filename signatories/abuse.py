@@ -9,7 +9,9 @@ of the address, never the address itself.
 """
 
 import functools
+import hashlib
 import ipaddress
+import secrets
 import time
 
 from django.conf import settings
@@ -121,18 +123,63 @@ def token_guess_failed(ip):
     _hit_all(("token", hash_ip(ip), 600))
 
 
-def form_stamp(rendered_at=None):
-    """A signed note of when the form was rendered."""
+def form_stamp(rendered_at=None, *, key=None):
+    """A signed note of when the form was rendered, unique to this rendering.
+
+    The random part makes every stamp its own, so one can be spent once
+    (`form_stamp_spend`). `key` is for the benchmark, which signs stamps for
+    a server with another SECRET_KEY.
+    """
     when = time.time() if rendered_at is None else rendered_at
-    return signing.TimestampSigner(salt=_STAMP_SALT).sign(f"{when:.3f}")
+    signer = signing.TimestampSigner(key=key, salt=_STAMP_SALT)
+    return signer.sign(f"{when:.3f}-{secrets.token_hex(6)}")
+
+
+def _rendered_at(value):
+    """When the stamp says the form was rendered, or None if it is not ours."""
+    try:
+        text = signing.TimestampSigner(salt=_STAMP_SALT).unsign(value or "")
+        return float(text.partition("-")[0])
+    except (signing.BadSignature, ValueError):
+        return None
 
 
 def form_stamp_suspicion(value):
     """Too fast to be typed by a person, or not from our form at all."""
-    try:
-        rendered = float(signing.TimestampSigner(salt=_STAMP_SALT).unsign(value or ""))
-    except (signing.BadSignature, ValueError):
+    rendered = _rendered_at(value)
+    if rendered is None:
         return Suspicion.NO_FORM
     if time.time() - rendered < settings.SIGN_MIN_FORM_SECONDS:
         return Suspicion.TOO_FAST
     return Suspicion.NONE
+
+
+def form_stamp_expired(value):
+    """A form of ours, open longer than SIGN_FORM_MAX_AGE_HOURS: sent again, it is refused."""
+    rendered = _rendered_at(value)
+    return rendered is not None and time.time() - rendered > settings.SIGN_FORM_MAX_AGE_HOURS * 3600
+
+
+def form_stamp_renewed(value):
+    """A fresh stamp for a form shown again (after an error): the same render time, or
+    for an expired form, as if rendered a moment ago by someone who has already typed."""
+    rendered = _rendered_at(value)
+    if rendered is None:
+        return value  # not ours: stays what it was
+    if form_stamp_expired(value):
+        rendered = time.time() - settings.SIGN_MIN_FORM_SECONDS
+    return form_stamp(rendered)
+
+
+def form_stamp_spend(value):
+    """True the first time a stamp of ours is sent; False for a stamp sent before.
+
+    A replayed form (a script posting one stamp for many addresses, a double
+    tap) signs nothing a second time. Kept in the shared cache under a hash of
+    the stamp for as long as the stamp is valid. A value that is not our
+    stamp is not tracked: it is held as a bot anyway.
+    """
+    if _rendered_at(value) is None:
+        return True
+    key = f"stamp-spent:{hashlib.sha256(value.encode()).hexdigest()[:32]}"
+    return cache.add(key, 1, timeout=settings.SIGN_FORM_MAX_AGE_HOURS * 3600 + 60)

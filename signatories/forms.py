@@ -2,6 +2,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 from django.core.validators import validate_email
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -46,6 +47,11 @@ class NameField(CleanTextField):
             raise forms.ValidationError(
                 _("Please enter a name with at least one letter."), code="no_letters"
             )
+
+
+def sign_action(slug):
+    """Where the form posts: a rejected form comes back opened at its error summary."""
+    return reverse("letters:sign", kwargs={"slug": slug}) + "#form-errors"
 
 
 class SignForm(forms.Form):

@@ -6,8 +6,11 @@ text, and task runners log and store tracebacks, so any failure is re-raised
 as MailNotSent, which names only the signatory's id.
 """
 
+import email.policy
 import logging
 import smtplib
+from email.utils import make_msgid
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -25,8 +28,18 @@ def absolute(path):
     return f"{settings.SITE_URL}{path}"
 
 
+def _in_language(url, signatory):
+    """The page a link opens comes in the language the mail was written in (config/middleware)."""
+    return f"{url}?{urlencode({'lang': _language(signatory)})}"
+
+
+def _language(signatory):
+    return signatory.language or settings.LANGUAGE_CODE
+
+
 def _link(name, signatory, purpose):
-    return absolute(reverse(name, kwargs={"token": tokens.make_token(signatory, purpose)}))
+    path = reverse(name, kwargs={"token": tokens.make_token(signatory, purpose)})
+    return _in_language(absolute(path), signatory)
 
 
 def signatory_links(signatory):
@@ -35,8 +48,27 @@ def signatory_links(signatory):
         "withdraw_url": _link("signatories:withdraw", signatory, tokens.WITHDRAW),
         "erase_url": _link("signatories:erase", signatory, tokens.ERASE),
         "unsubscribe_url": _link("signatories:unsubscribe", signatory, tokens.UNSUBSCRIBE),
-        "letter_url": absolute(signatory.letter.get_absolute_url()),
+        "restore_url": _link("signatories:restore", signatory, tokens.RESTORE),
+        "letter_url": _in_language(absolute(signatory.letter.get_absolute_url()), signatory),
     }
+
+
+class SiteMessage(EmailMessage):
+    """A mail whose headers providers read as written.
+
+    Python folds header lines at 78 characters, and a one-click unsubscribe
+    URL is one unbreakable word longer than that, so it came out RFC 2047
+    encoded, which providers do not read as a List-Unsubscribe. RFC 5322
+    allows lines of up to 998 characters: headers are folded at spaces only.
+    """
+
+    def message(self, *, policy=email.policy.default):
+        return super().message(policy=policy.clone(max_line_length=998))
+
+
+def message_id():
+    """On the site's own domain, as mail providers expect of a sender."""
+    return make_msgid(domain=urlsplit(settings.SITE_URL).hostname or "localhost")
 
 
 def send_to_signatory(signatory, template, *, extra=None, unsubscribe=False):
@@ -49,19 +81,21 @@ def send_to_signatory(signatory, template, *, extra=None, unsubscribe=False):
         **links,
         **(extra or {}),
     }
-    with translation.override(signatory.language or settings.LANGUAGE_CODE):
+    with translation.override(_language(signatory)):
         subject = render_to_string(f"{template}_subject.txt", context)
         body = render_to_string(f"{template}_body.txt", context)
     # One line, whatever a letter title holds: no header can be smuggled in.
     subject = " ".join(subject.split())
-    headers = {}
+    headers = {"Message-ID": message_id()}
     if unsubscribe:
         # RFC 8058 one-click: mail clients POST "List-Unsubscribe=One-Click" to this URL.
-        headers = {
-            "List-Unsubscribe": f"<{links['unsubscribe_url']}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        }
-    message = EmailMessage(subject=subject, body=body, to=[signatory.email], headers=headers)
+        one_click = reverse(
+            "signatories:unsubscribe",
+            kwargs={"token": tokens.make_token(signatory, tokens.UNSUBSCRIBE)},
+        )
+        headers["List-Unsubscribe"] = f"<{absolute(one_click)}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message = SiteMessage(subject=subject, body=body, to=[signatory.email], headers=headers)
     contact = signatory.letter.campaign.contact_email
     if contact:
         message.reply_to = [contact]

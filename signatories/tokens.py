@@ -24,6 +24,7 @@ CONFIRM = "confirm"
 WITHDRAW = "withdraw"
 ERASE = "erase"
 UNSUBSCRIBE = "unsubscribe"
+RESTORE = "restore"
 
 
 def _max_age(purpose):
@@ -32,6 +33,7 @@ def _max_age(purpose):
         WITHDRAW: settings.WITHDRAWAL_MAX_AGE_DAYS,
         ERASE: settings.WITHDRAWAL_MAX_AGE_DAYS,
         UNSUBSCRIBE: settings.WITHDRAWAL_MAX_AGE_DAYS,
+        RESTORE: settings.CONFIRMATION_MAX_AGE_DAYS,
     }[purpose]
     return timedelta(days=days)
 

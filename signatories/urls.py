@@ -9,4 +9,5 @@ urlpatterns = [
     path("withdraw/<str:token>/", views.withdraw, name="withdraw"),
     path("erase/<str:token>/", views.erase, name="erase"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("restore/<str:token>/", views.restore, name="restore"),
 ]

@@ -5,18 +5,21 @@ import functools
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from letters.page import render_letter_page
 from letters.selectors import letter_get_for_signing, letter_get_public
 from signatories import abuse, tokens
-from signatories.forms import SignForm
+from signatories.forms import SignForm, sign_action
+from signatories.models import Signatory
 from signatories.selectors import signatory_get_by_token, signatory_is_published
 from signatories.services.links import (
     AlreadyDone,
     signatory_confirm,
     signatory_erase,
+    signatory_restore,
     signatory_unsubscribe,
     signatory_withdraw,
 )
@@ -34,11 +37,21 @@ def sign(request, slug):
         response = render(request, "429.html", status=429)
         response["Retry-After"] = "60"
         return response
-    form = SignForm(request.POST, action=reverse("letters:sign", kwargs={"slug": slug}))
+    form = SignForm(request.POST, action=sign_action(slug))
     if not letter.is_open:
         return render_letter_page(request, slug, None, status=409)
     if not form.is_valid():
-        return render_letter_page(request, slug, form, status=400)
+        return _shown_again(request, slug, form)
+    stamp = form.cleaned_data.get("rendered")
+    if abuse.form_stamp_expired(stamp):
+        form.add_error(
+            None,
+            _("This form was open for a long time. Please check your details and send it again."),
+        )
+        return _shown_again(request, slug, form)
+    if not abuse.form_stamp_spend(stamp):
+        # The same form sent again: a double tap, or a script replaying one form.
+        return render(request, "signatories/sent_already.html", {"letter": letter}, status=409)
     suspicion = form.suspicion() or abuse.sign_rate_suspicion(ip, letter)
     try:
         signatory_sign(
@@ -52,15 +65,30 @@ def sign(request, slug):
         return render_letter_page(request, slug, None, status=409)
     except ValidationError as error:
         form.add_error(None, error.messages)
-        return render_letter_page(request, slug, form, status=400)
-    # The same redirect whether the address is new or has signed before.
-    return redirect("letters:thanks", slug=letter.slug)
+        return _shown_again(request, slug, form)
+    # The same redirect whether the address is new or has signed before; it
+    # carries the display choice just made, so the page can say what it means.
+    thanks_url = reverse("letters:thanks", kwargs={"slug": letter.slug})
+    return redirect(f"{thanks_url}?shown={form.cleaned_data['display']}")
+
+
+def _shown_again(request, slug, form):
+    """The letter page with the form's errors, and a fresh stamp for sending it again."""
+    form.data = form.data.copy()
+    form.data["rendered"] = abuse.form_stamp_renewed(form.data.get("rendered", ""))
+    return render_letter_page(request, slug, form, status=400)
 
 
 @require_safe
 def thanks(request, slug):
     letter = letter_get_public(slug=slug)
-    return render(request, "letters/thanks.html", {"letter": letter, "campaign": letter.campaign})
+    shown = request.GET.get("shown")
+    context = {
+        "letter": letter,
+        "campaign": letter.campaign,
+        "shown": shown if shown in Signatory.Display.values else None,
+    }
+    return render(request, "letters/thanks.html", context)
 
 
 def limit_guessing(view):
@@ -107,9 +135,29 @@ def _link_problem(request, error, *, action):
     return response
 
 
-@require_GET  # not HEAD: link checkers and mail scanners probe with HEAD, and this changes state
+@require_http_methods(["GET", "HEAD", "POST"])
 @limit_guessing
 def confirm(request, token):
+    """The link in the confirmation mail: a page with one button; only its POST confirms.
+
+    Mail security scanners fetch every link in a mail, so a GET must change
+    nothing: otherwise a name typed with someone else's address would be
+    confirmed without them.
+    """
+    if request.method != "POST":
+        try:
+            signatory = signatory_get_by_token(token=token, purpose=tokens.CONFIRM)
+        except tokens.TokenInvalid as error:
+            return _link_problem(request, error, action="confirm")
+        if signatory.confirmed_at is not None or signatory.withdrawn_at is not None:
+            return _link_problem(request, AlreadyDone(signatory), action="confirm")
+        if not signatory.letter.is_open:
+            return _link_problem(request, LetterNotOpen(""), action="confirm")
+        return render(
+            request,
+            "signatories/confirm.html",
+            {"signatory": signatory, "letter": signatory.letter},
+        )
     try:
         signatory = signatory_confirm(token=token)
     except (tokens.TokenInvalid, AlreadyDone, LetterNotOpen) as error:
@@ -133,6 +181,8 @@ def _ask_then_act(request, token, *, purpose, act, ask_template, done_template):
         except tokens.TokenInvalid as error:
             return _link_problem(request, error, action=purpose)
         if purpose == tokens.WITHDRAW and signatory.withdrawn_at is not None:
+            return _link_problem(request, AlreadyDone(signatory), action=purpose)
+        if purpose == tokens.RESTORE and signatory.withdrawn_at is None:
             return _link_problem(request, AlreadyDone(signatory), action=purpose)
         return render(request, ask_template, {"signatory": signatory, "letter": signatory.letter})
     try:
@@ -181,4 +231,18 @@ def erase(request, token):
         act=lambda token: signatory_erase(token=token),
         ask_template="signatories/erase.html",
         done_template="signatories/erased.html",
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@limit_guessing
+def restore(request, token):
+    """A withdrawn signer who signed again: put their first signature back."""
+    return _ask_then_act(
+        request,
+        token,
+        purpose=tokens.RESTORE,
+        act=lambda token: signatory_restore(token=token).letter,
+        ask_template="signatories/restore.html",
+        done_template="signatories/restored.html",
     )

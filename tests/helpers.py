@@ -33,7 +33,12 @@ def sign_url(letter):
 
 def link_path(mail, kind):
     """The path of the confirm or withdraw link in a mail."""
-    return re.search(rf"http://[^/\s]+(/s/{kind}/\S+/)", mail.body).group(1)
+    return re.search(rf"https?://[^/\s]+(/s/{kind}/\S+/)", mail.body).group(1)
+
+
+def link_url(mail, kind):
+    """The link as a person follows it: path and query (the mail's language), no host."""
+    return re.search(rf"https?://[^/\s]+(/s/{kind}/\S+/\?lang=\w+)", mail.body).group(1)
 
 
 def pdf_text(data):

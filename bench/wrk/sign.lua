@@ -8,8 +8,12 @@ local run = os.getenv("RUN_ID")
 local path = os.getenv("SIGN_PATH")
 local csrf = os.getenv("CSRF_TOKEN")
 local cookie = "csrftoken=" .. os.getenv("CSRF_COOKIE")
-local stamp = os.getenv("FORM_STAMP")
 local repeat_every = tonumber(os.getenv("REPEAT_EVERY"))
+local nthreads = tonumber(os.getenv("WRK_THREADS"))
+-- A form stamp of its own for each request (signatories/abuse.py spends each once):
+-- thread t takes the t-th, then every nthreads-th line of the file.
+local stamps = {}
+for line in io.lines(os.getenv("STAMPS_FILE")) do stamps[#stamps + 1] = line end
 
 local function urlencode(s)
   return (s:gsub("[^%w%-_%.~]", function(c) return string.format("%%%02X", string.byte(c)) end))
@@ -35,7 +39,8 @@ function request()
     .. "&name=" .. urlencode(string.format("Signer %d Қанатов", n))
     .. "&affiliation=" .. urlencode("member of Unite, personal capacity")
     .. "&email=" .. urlencode(email)
-    .. "&kind=individual&display=full&website=&rendered=" .. urlencode(stamp)
+    .. "&kind=individual&display=full&website=&rendered="
+    .. urlencode(stamps[((counter - 1) * nthreads + tid) % #stamps + 1])
   return wrk.format("POST", path, {
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["Cookie"] = cookie,

@@ -53,6 +53,22 @@ def signatory_withdraw(*, token):
     return signatory
 
 
+def signatory_restore(*, token):
+    """Put a withdrawn signature back: the same row, its first date, as it was before.
+
+    Only from the link in the mail a withdrawn signer gets when they sign
+    again; a signature that is not withdrawn has nothing to restore.
+    """
+    with transaction.atomic():
+        signatory = signatory_get_by_token(token=token, purpose=tokens.RESTORE, for_update=True)
+        if signatory.withdrawn_at is None:
+            raise AlreadyDone(signatory)
+        signatory.withdrawn_at = None
+        signatory.save(update_fields=["withdrawn_at"])
+    logger.info("Signature %s restored", signatory.pk)
+    return signatory
+
+
 def signatory_unsubscribe(*, token):
     """Stop updates for this signature; the signature itself stays. Safe to repeat."""
     with transaction.atomic():

@@ -1,8 +1,10 @@
 """Supporters and organisers in a real browser, as they use the site."""
 
 import io
+import re
 
 import pytest
+from django.test import Client
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
@@ -10,7 +12,7 @@ from signatories import tokens
 from signatories.models import Signatory
 from tests.browser.conftest import PHONE
 from tests.factories import EventFactory, LetterFactory, SignatoryFactory
-from tests.helpers import link_path
+from tests.helpers import link_path, link_url, sign_data, sign_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,6 +41,11 @@ def test_a_supporter_signs_on_a_phone_confirms_and_sees_their_name(
 
     assert [m.to for m in mailoutbox] == [["zhanat@example.net"]]
     page.goto(live_server.url + link_path(mailoutbox[0], "confirm"))
+    expect(page.get_by_role("heading", name="Confirm your signature")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Жанат Мырынбаев (КТР Казахстана)")
+    assert Signatory.objects.get(email="zhanat@example.net").confirmed_at is None
+    step("asked to confirm")
+    page.get_by_role("button", name="Confirm my signature").click()
     expect(page.get_by_role("heading", name="Your signature is confirmed")).to_be_visible()
     step("confirmed")
     page.get_by_role("link", name="See the letter and its signatures").click()
@@ -132,3 +139,69 @@ def test_error_messages_are_tied_to_their_fields(page, live_server):
     messages = " ".join(page.locator(f"#{i}").inner_text() for i in described)
     assert "Enter a valid email address." in messages
     assert not Signatory.objects.exists()
+
+
+@pytest.mark.browser_context_args(**PHONE)
+def test_on_a_phone_a_rejected_form_opens_at_its_errors_with_focus_there(page, live_server, step):
+    letter = LetterFactory()
+    SignatoryFactory.create_batch(60, letter=letter)  # a long letter and list above the form
+    page.goto(live_server.url + letter.get_absolute_url())
+    page.get_by_role("textbox", name="Your name").fill("")
+    page.get_by_label("E-mail").fill("bob@example")
+    page.evaluate("document.querySelector('#sign form').noValidate = true")
+    page.get_by_role("button", name="Sign the letter").click()
+
+    summary = page.locator("#form-errors")
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport(ratio=1)  # the page opened at the form: no script
+    box, viewport = summary.bounding_box(), page.viewport_size
+    assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]
+    step("rejected form")
+    summary.get_by_role("link", name=re.compile("E-mail")).click()
+    expect(page.get_by_label("E-mail")).to_be_focused()
+    assert Signatory.objects.count() == 60  # nothing added
+
+
+def test_a_kazakh_signer_stays_in_kazakh_from_the_form_to_a_restored_signature(
+    browser, live_server, mailoutbox, fast_signing
+):
+    """Signed on a phone in Kazakh; every link then opened on a computer set to English."""
+    letter = LetterFactory(moderation="post")
+    phone = browser.new_context(locale="kk-KZ", **PHONE)
+    page = phone.new_page()
+    page.goto(live_server.url + letter.get_absolute_url())
+    assert page.get_attribute("html", "lang") == "kk"
+    page.get_by_role("textbox", name="Атыңыз").fill("Ұлжан Сейітқали")
+    page.get_by_label("Электрондық пошта").fill("ulzhan@example.net")
+    page.get_by_role("button", name="Хатқа қол қою").click()
+    expect(page.locator("h1")).to_contain_text("Рахмет")
+    phone.close()
+
+    desk = browser.new_context(locale="en-GB")
+    page = desk.new_page()
+
+    def opens_in_kazakh(mail, kind, heading):
+        page.goto(live_server.url + link_url(mail, kind))
+        assert page.get_attribute("html", "lang") == "kk"
+        expect(page.locator("h1")).to_have_text(heading)
+
+    assert mailoutbox[0].subject.startswith("Қолыңызды растаңыз")
+    opens_in_kazakh(mailoutbox[0], "confirm", "Қолыңызды растаңыз")
+    page.get_by_role("button", name="Қолымды растау").click()
+    assert page.get_attribute("html", "lang") == "kk"
+    assert Signatory.objects.get().confirmed_at is not None
+
+    opens_in_kazakh(mailoutbox[0], "withdraw", "Қолыңызды қайтарып аласыз ба?")
+    page.get_by_role("button", name=re.compile("қайтарып алу")).click()
+    assert Signatory.objects.get().withdrawn_at is not None
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="kk")
+    client.post(sign_url(letter), sign_data(email="ulzhan@example.net"))  # signs again
+    notice = mailoutbox[-1]
+    assert "/s/restore/" in notice.body
+    opens_in_kazakh(notice, "restore", "Қолыңызды қайтарасыз ба?")
+    page.get_by_role("button", name="Қолымды қайтару").click()
+    expect(page.locator("h1")).to_have_text("Қолыңыз қайта орнында")
+    assert page.get_attribute("html", "lang") == "kk"
+    assert Signatory.objects.get().withdrawn_at is None
+    desk.close()

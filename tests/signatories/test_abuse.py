@@ -35,7 +35,7 @@ class TestSoftLimit:
         assert len(mailoutbox) == 2  # the supporter behind a shared address still confirms
 
         for mail in mailoutbox:
-            client.get(link_path(mail, "confirm"))
+            client.post(link_path(mail, "confirm"))
         published = set(letter.signatories.published().values_list("email", flat=True))
         assert published == {"one@example.net"}  # held for a moderator, even post-moderated
 

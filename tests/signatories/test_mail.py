@@ -12,6 +12,7 @@ import email.policy
 import email.utils
 import io
 import logging
+import re
 import smtplib
 from datetime import timedelta
 
@@ -52,7 +53,7 @@ def test_signing_sends_the_confirmation_through_smtp(client, letter, on_commit, 
     assert delivery.mail_from == email.utils.parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     assert "/s/confirm/" in delivery.body
 
-    assert client.get(link_path(delivery, "confirm")).status_code == 200
+    assert client.post(link_path(delivery, "confirm")).status_code == 200
     assert Signatory.objects.get().confirmed_at is not None
 
 
@@ -184,3 +185,81 @@ def test_a_refused_recipient_keeps_the_signature_and_logs_no_address(
     assert Signatory.objects.filter(email="dissident@example.kz").exists()
     assert "dissident" not in caplog.text  # caplog.text includes tracebacks
     assert "Could not send confirm mail" in caplog.text
+
+
+def strict(delivery):
+    """The message as a strict parser reads the bytes the server received."""
+    return email.message_from_bytes(delivery.content, policy=email.policy.strict)
+
+
+def test_fifty_posts_for_one_address_send_at_most_one_notice(client, letter, on_commit, smtp):
+    """From 50 client addresses, with fresh and reused form stamps: no flood of any inbox."""
+    smtp.start()
+    reused = sign_data(email="TARGET@example.net")
+    statuses = []
+    for n in range(50):
+        data = reused if n % 2 else sign_data(email="target@example.net")
+        with on_commit():
+            response = client.post(sign_url(letter), data, REMOTE_ADDR=f"198.51.100.{n + 1}")
+        statuses.append(response.status_code)
+
+    subjects = [strict(d)["Subject"] for d in smtp.deliveries]
+    assert all(d.rcpt_tos == ["target@example.net"] for d in smtp.deliveries)
+    assert sum(s.startswith("Please confirm") for s in subjects) == 1
+    assert sum(s.startswith("You have already signed") for s in subjects) <= 1
+    assert statuses.count(409) == 24  # the reused stamp: taken once, refused after
+    assert set(statuses) == {302, 409}
+    assert Signatory.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_every_kind_of_mail_reads_as_strict_mail_with_plain_headers(
+    client, on_commit, smtp, settings
+):
+    from letters.models import Update
+    from letters.services.lifecycle import letter_transition
+    from letters.services.updates import update_send
+    from tests.factories import LetterFactory
+
+    settings.SITE_URL = "https://letters.example.org"
+    smtp.start()
+    letter = LetterFactory(moderation="post", title="We're for Zhanaozen & its workers")
+    with on_commit():
+        client.post(sign_url(letter), sign_data(email="a@example.net", consents_to_updates="on"))
+    with on_commit():
+        client.post(sign_url(letter), sign_data(email="A@example.net"))  # already signed
+    client.post(link_path(smtp.deliveries[0], "confirm"))
+    with on_commit():
+        client.post(sign_url(letter), sign_data(email="gone@example.net"))
+    client.post(link_path(smtp.deliveries[-1], "withdraw"))
+    with on_commit():
+        client.post(sign_url(letter), sign_data(email="gone@example.net"))  # restore link
+    update = Update.objects.create(letter=letter, subject="We're handing it in & more", body="x")
+    with on_commit():
+        update_send(update=update)
+    letter_transition(letter=letter, to_status="closed")
+    with on_commit():
+        letter_transition(letter=letter, to_status="delivered")
+
+    kinds, raw = {}, {}
+    for delivery in smtp.deliveries:
+        message = strict(delivery)  # raises on a malformed header
+        subject = message["Subject"]
+        assert "&#" not in subject and "&amp;" not in subject and "'" in subject
+        assert message["Message-ID"].endswith("@letters.example.org>")
+        kinds[subject.split(":")[0]] = message
+        raw[subject.split(":")[0]] = delivery.content
+    assert set(kinds) == {
+        "Please confirm your signature",
+        "You have already signed",
+        "We're handing it in & more",
+        "Your name was handed in",
+    }
+    for name in ["We're handing it in & more", "Your name was handed in"]:
+        header = kinds[name]["List-Unsubscribe"]
+        assert re.fullmatch(r"<https://letters\.example\.org/s/unsubscribe/[^>\s]+/>", header)
+        headers = raw[name].split(b"\r\n\r\n")[0]
+        assert b"List-Unsubscribe: <https://" in headers and b"=?" not in headers  # not encoded
+        assert kinds[name]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    notices = [strict(d) for d in smtp.deliveries if d.rcpt_tos == ["gone@example.net"]]
+    assert "/s/restore/" in notices[-1].get_body().get_content()

@@ -1,5 +1,6 @@
 """Signing through the form, and the confirm, withdraw and erase pages."""
 
+import re
 import time
 from unittest import mock
 
@@ -32,7 +33,11 @@ def test_supporter_journey_on_a_post_moderated_letter(client, signed):
     letter, mail = signed(moderation="post")
     assert "Жанат Мырынбаев" not in client.get(letter.get_absolute_url()).content.decode()
 
-    confirmed = client.get(link_path(mail, "confirm"))
+    asked = client.get(link_path(mail, "confirm"))  # what a mail scanner also fetches
+    assert asked.status_code == 200
+    assert "Confirm my signature</button>" in asked.content.decode()
+    assert Signatory.objects.get().confirmed_at is None
+    confirmed = client.post(link_path(mail, "confirm"))  # the button
 
     assert confirmed.status_code == 200
     assert "Your name is now on the letter" in confirmed.content.decode()
@@ -44,7 +49,7 @@ def test_supporter_journey_on_a_post_moderated_letter(client, signed):
 def test_pre_moderated_confirmation_says_an_organiser_checks_first(client, signed):
     letter, mail = signed(moderation="pre")
 
-    confirmed = client.get(link_path(mail, "confirm"))
+    confirmed = client.post(link_path(mail, "confirm"))
 
     assert "An organiser will check" in confirmed.content.decode()
     assert client.get(letter.get_absolute_url()).context["count"] == 0
@@ -54,13 +59,12 @@ def test_pre_moderated_confirmation_says_an_organiser_checks_first(client, signe
 
 def test_following_the_confirmation_link_twice_is_harmless(client, signed):
     _, mail = signed()
-    client.get(link_path(mail, "confirm"))
+    client.post(link_path(mail, "confirm"))
     confirmed_at = Signatory.objects.get().confirmed_at
 
-    again = client.get(link_path(mail, "confirm"))
-
-    assert again.status_code == 409
-    assert "Already confirmed" in again.content.decode()
+    for again in (client.get(link_path(mail, "confirm")), client.post(link_path(mail, "confirm"))):
+        assert again.status_code == 409
+        assert "Already confirmed" in again.content.decode()
     assert Signatory.objects.get().confirmed_at == confirmed_at
 
 
@@ -86,7 +90,7 @@ def test_forged_links_are_a_400(client, signed, token):
 
 def test_withdraw_asks_first_then_withdraws_once(client, signed):
     letter, mail = signed(moderation="post")
-    client.get(link_path(mail, "confirm"))
+    client.post(link_path(mail, "confirm"))
     path = link_path(mail, "withdraw")
 
     asked = client.get(path)
@@ -108,9 +112,10 @@ def test_confirm_after_withdrawal_does_not_bring_the_name_back(client, signed):
     letter, mail = signed(moderation="post")
     client.post(link_path(mail, "withdraw"))
 
-    response = client.get(link_path(mail, "confirm"))
+    response = client.post(link_path(mail, "confirm"))
 
     assert response.status_code == 409
+    assert client.get(link_path(mail, "confirm")).status_code == 409
     assert client.get(letter.get_absolute_url()).context["count"] == 0
 
 
@@ -131,7 +136,8 @@ def test_sign_redirects_to_the_thank_you_page(client, letter, mailoutbox, on_com
         response = client.post(sign_url(letter), sign_data(consents_to_updates="on"))
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("letters:thanks", kwargs={"slug": letter.slug})
+    thanks_url = reverse("letters:thanks", kwargs={"slug": letter.slug})
+    assert response["Location"] == f"{thanks_url}?shown=full"  # the display choice just made
     signatory = Signatory.objects.get()
     assert signatory.consents_to_updates is True
     assert len(mailoutbox) == 1
@@ -213,7 +219,7 @@ def test_head_works_on_public_pages_and_never_confirms(client, letter, on_commit
         assert client.head(url).status_code == 200, url
     with on_commit():
         client.post(sign_url(letter), sign_data())
-    assert client.head(link_path(mailoutbox[0], "confirm")).status_code == 405
+    assert client.head(link_path(mailoutbox[0], "confirm")).status_code == 200
     assert Signatory.objects.get().confirmed_at is None
 
 
@@ -227,7 +233,7 @@ class TestErase:
         with on_commit():
             client.post(sign_url(letter), sign_data(email="LEAVING@example.net"))
         assert all("/s/erase/" in mail.body for mail in mailoutbox)
-        client.get(link_path(mailoutbox[0], "confirm"))
+        client.post(link_path(mailoutbox[0], "confirm"))
         assert client.get(letter.get_absolute_url()).context["count"] == 1
 
         path = link_path(mailoutbox[0], "erase")
@@ -251,3 +257,89 @@ class TestErase:
         for purpose in (tokens.WITHDRAW, tokens.ERASE):
             path = f"/s/{purpose}/{tokens.make_token(signatory, purpose)}/"
             assert "cannot be recalled" in client.get(path).content.decode()
+
+
+def test_a_form_sent_twice_is_refused_the_second_time(client, letter, on_commit, mailoutbox):
+    data = sign_data()
+    with on_commit():
+        first = client.post(sign_url(letter), data)
+    with on_commit():
+        second = client.post(sign_url(letter), {**data, "email": "someone.else@example.net"})
+    assert first.status_code == 302
+    assert second.status_code == 409
+    assert "This form has been sent already" in second.content.decode()
+    assert Signatory.objects.count() == 1 and len(mailoutbox) == 1
+
+
+def test_a_form_left_open_too_long_comes_back_fresh(client, letter, on_commit, mailoutbox):
+    from signatories.abuse import form_stamp
+
+    old = form_stamp(time.time() - 13 * 3600)
+    response = client.post(sign_url(letter), sign_data(rendered=old))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "This form was open for a long time" in html
+    fresh = re.search(r'name="rendered" value="([^"]+)"', html).group(1)
+    assert fresh != old
+    assert not Signatory.objects.exists()
+    with on_commit():
+        again = client.post(sign_url(letter), sign_data(rendered=fresh))
+    assert again.status_code == 302
+    assert [m.to for m in mailoutbox] == [["ada@example.net"]]  # a person, not a bot
+
+
+def test_a_rejected_form_opens_at_a_summary_that_links_each_field(client, letter):
+    page = client.get(letter.get_absolute_url()).content.decode()
+    assert 'action="/letters/' in page and '/sign/#form-errors"' in page
+    response = client.post(sign_url(letter), sign_data(name="", email="bob@example"))
+    html = response.content.decode()
+    assert response.status_code == 400
+    summary = html[
+        html.index('id="form-errors"') : html.index("</ul>", html.index('id="form-errors"'))
+    ]
+    assert "autofocus" in html[html.index("<div", html.index("error-summary") - 60) :][:200]
+    assert 'href="#id_name"' in summary and 'href="#id_email"' in summary
+    assert "Enter a valid email address." in summary
+
+
+def test_a_withdrawn_signer_who_signs_again_can_restore_the_same_signature(
+    client, on_commit, mailoutbox
+):
+    letter = LetterFactory(moderation="post")
+    with on_commit():
+        client.post(sign_url(letter), sign_data(email="back@example.net"))
+    client.post(link_path(mailoutbox[0], "confirm"))
+    client.post(link_path(mailoutbox[0], "withdraw"))
+    first = Signatory.objects.get()
+    assert client.get(letter.get_absolute_url()).context["count"] == 0
+
+    with on_commit():
+        client.post(sign_url(letter), sign_data(email="BACK@example.net"))
+    notice = mailoutbox[-1]
+    assert "/s/restore/" in notice.body and "/s/confirm/" not in notice.body
+    path = link_path(notice, "restore")
+    asked = client.get(path)
+    assert asked.status_code == 200 and Signatory.objects.get().withdrawn_at is not None
+    done = client.post(path)
+    assert done.status_code == 200 and "Your signature is back" in done.content.decode()
+    restored = Signatory.objects.get()
+    assert (restored.pk, restored.created_at, restored.withdrawn_at) == (
+        first.pk,
+        first.created_at,
+        None,
+    )
+    assert client.get(letter.get_absolute_url()).context["count"] == 1
+    assert client.post(path).status_code == 409  # nothing more to restore
+
+
+def test_each_choice_is_told_what_happens_to_the_name(client, letter, on_commit, mailoutbox):
+    with on_commit():
+        response = client.post(sign_url(letter), sign_data(display="hidden"))
+    assert "your name is not published" in client.get(response["Location"]).content.decode()
+    assert "your name will not be published" in mailoutbox[0].body
+    asked = client.get(link_path(mailoutbox[0], "confirm")).content.decode()
+    assert "your name will not be published" in asked
+    Signatory.objects.update(status="approved")
+    done = client.post(link_path(mailoutbox[0], "confirm")).content.decode()
+    assert "Your signature is now counted. As you asked, your name is not published." in done
+    assert "Your name is now on the letter" not in done

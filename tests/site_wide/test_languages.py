@@ -62,9 +62,9 @@ def test_form_errors_come_in_the_visitors_language(client, letter_en):
 @pytest.mark.parametrize(
     ("accept", "subject", "line"),
     [
-        ("kk", "Қолыңызды растаңыз:", "Мына сілтемені ашып, қолыңызды растаңыз:"),
-        ("ru", "Подтвердите подпись:", "Пожалуйста, подтвердите подпись, открыв эту ссылку:"),
-        ("en", "Please confirm your signature:", "Please confirm your signature by opening"),
+        ("kk", "Қолыңызды растаңыз:", "Қолыңызды растаңыз: мына сілтемені ашып"),
+        ("ru", "Подтвердите подпись:", "Пожалуйста, подтвердите подпись: откройте эту ссылку"),
+        ("en", "Please confirm your signature:", "Please confirm your signature: open this link"),
     ],
 )
 def test_mails_are_written_in_the_language_the_signer_used(

@@ -135,7 +135,10 @@ def test_no_public_url_shows_an_email_a_hidden_name_or_an_ip(client, world, on_c
             "signatories:erase",
             kwargs={"token": tokens.make_token(published, tokens.ERASE)},
         ),
-        # Confirm last: it changes state.
+        "signatories:restore": reverse(
+            "signatories:restore",
+            kwargs={"token": tokens.make_token(people["withdrawn"], tokens.RESTORE)},
+        ),
         "signatories:confirm": reverse("signatories:confirm", kwargs={"token": confirm}),
     }
     assert set(urls) == public_url_names()
