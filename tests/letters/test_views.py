@@ -426,3 +426,61 @@ def test_progress_toward_the_target_and_days_left(client, target, days, expected
     # Past the target the bar is full, never above its max (that is invalid HTML).
     value = min(2, target) if target else None
     assert (f'<progress class="letter-progress" value="{value}"' in html) == bool(target)
+
+
+def test_a_delivered_letter_says_so_first_everywhere(client):
+    from letters.services.lifecycle import HandIn, letter_deliver
+    from tests.factories import EventFactory
+
+    event = EventFactory(place="Foreign Office", address="King Charles Street")
+    letter = LetterFactory(
+        status="closed", campaign=event.campaign, hand_in_event=event, target_count=100
+    )
+    SignatoryFactory.create_batch(3, letter=letter)
+    when = timezone.make_aware(datetime.datetime(2013, 12, 16, 11, 0))
+    letter_deliver(
+        letter=letter,
+        hand_in=HandIn(at=when, place="Foreign Office", by="Unite and RMT delegation"),
+        recorded_by=None,
+    )
+
+    html = client.get(letter.get_absolute_url()).content.decode()
+    top = html[: html.index('class="letter-text')]
+    assert (
+        "It was handed in on <strong>16 December 2013</strong> at 11:00, at Foreign Office" in top
+    )
+    assert "Carried in by: Unite and RMT delegation." in top
+    assert "To be handed in" not in html and "<progress" not in html and "wanted" not in html
+    assert 'name="email"' not in html
+    sha = letter.delivery.sha256
+    assert f"{sha[:8]} {sha[8:16]}" in html and "sha256sum" in html
+
+    home = client.get("/").content.decode()
+    assert "Handed in at Foreign Office on 16 December 2013." in home
+    assert "To be handed in" not in home
+    campaign = client.get(letter.campaign.get_absolute_url()).content.decode()
+    assert "Handed in at Foreign Office on 16 December 2013." in campaign
+    count = json.loads(
+        client.get(reverse("letters:count_json", kwargs={"slug": letter.slug})).content
+    )
+    assert count["status"] == "delivered" and count["handed_in"]["place"] == "Foreign Office"
+    assert count["handed_in"]["at"].startswith("2013-12-16T11:00")
+    embed = client.get(reverse("letters:embed", kwargs={"slug": letter.slug})).content.decode()
+    assert "Handed in at Foreign Office on 16 December 2013." in embed
+    assert "Read and sign" not in embed
+
+
+def test_a_closed_letter_says_so_under_its_title_and_when_it_goes_in(client):
+    from tests.factories import EventFactory
+
+    event = EventFactory(place="Foreign Office")
+    letter = LetterFactory(
+        status="closed",
+        campaign=event.campaign,
+        hand_in_event=event,
+        hand_in_date=datetime.date(2013, 12, 16),
+    )
+    html = client.get(letter.get_absolute_url()).content.decode()
+    state = "Closed to new signatures. To be handed in at Foreign Office on 16 December 2013."
+    assert state in html[: html.index('class="letter-text')]
+    assert "This letter is closed to new signatures" in html
