@@ -221,7 +221,10 @@ CACHES["process"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 # kept but held for a moderator; past the hard ceiling the signer gets a 429.
 SIGN_SOFT_LIMIT_PER_MINUTE = env_int("SIGN_SOFT_LIMIT_PER_MINUTE", 1)
 SIGN_SOFT_LIMIT_PER_5_MINUTES = env_int("SIGN_SOFT_LIMIT_PER_5_MINUTES", 5)
-SIGN_HARD_LIMIT_PER_MINUTE = env_int("SIGN_HARD_LIMIT_PER_MINUTE", 30)
+# A meeting of 40 all signing when the chair says so must get through.
+SIGN_HARD_LIMIT_PER_MINUTE = env_int("SIGN_HARD_LIMIT_PER_MINUTE", 60)
+# More than this from one address on one letter in an hour is held, confirmed or not.
+SIGN_HELD_LIMIT_PER_HOUR = env_int("SIGN_HELD_LIMIT_PER_HOUR", 100)
 SIGN_MIN_FORM_SECONDS = env_int("SIGN_MIN_FORM_SECONDS", 3)
 # A sign form open longer than this is refused when sent (and shown again, fresh).
 SIGN_FORM_MAX_AGE_HOURS = env_int("SIGN_FORM_MAX_AGE_HOURS", 12)

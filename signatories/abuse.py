@@ -104,14 +104,24 @@ def sign_attempt_blocked(ip):
 
 
 def sign_rate_suspicion(ip, letter):
-    """Count a signature from this address on this letter; past the soft limits it is suspect."""
+    """Count a signature from this address on this letter, and say what its rate means.
+
+    Past the soft limits the address is shared (a branch meeting on one Wi-Fi,
+    an office): the signature is marked so for moderators, but each person
+    who confirms from their own inbox is published at once. Past the hourly
+    limit it is a flood no meeting makes: held for a moderator.
+    """
     key = f"{letter.pk}:{hash_ip(ip)}"
-    per_minute, per_five = _hit_all(("sign-letter", key, 60), ("sign-letter", key, 300))
+    per_minute, per_five, per_hour = _hit_all(
+        ("sign-letter", key, 60), ("sign-letter", key, 300), ("sign-letter", key, 3600)
+    )
+    if per_hour > settings.SIGN_HELD_LIMIT_PER_HOUR:
+        return Suspicion.RATE
     if (
         per_minute > settings.SIGN_SOFT_LIMIT_PER_MINUTE
         or per_five > settings.SIGN_SOFT_LIMIT_PER_5_MINUTES
     ):
-        return Suspicion.RATE
+        return Suspicion.SHARED
     return Suspicion.NONE
 
 

@@ -259,7 +259,9 @@ class SignatoryAdmin(admin.ModelAdmin):
         marks = []
         if obj.source != Signatory.Source.WEB:
             marks.append(obj.get_source_display())
-        if obj.suspicion:
+        if obj.suspicion == Signatory.Suspicion.SHARED:
+            marks.append("Shared address")  # a meeting or an office; not held
+        elif obj.suspicion:
             marks.append(f"⚠ {obj.get_suspicion_display()}")
         if obj.display != Signatory.Display.FULL:
             marks.append(obj.get_display_display().split(",")[0])

@@ -35,7 +35,9 @@ class SignatoryDisplay(models.TextChoices):
 
 class SignatorySuspicion(models.TextChoices):
     NONE = "", "Not suspect"
-    RATE = "rate", "Many signatures from one address"
+    # Not held: people behind one address who each confirm from their own inbox.
+    SHARED = "shared", "Shares an address with other signers (a meeting, an office)"
+    RATE = "rate", "More signatures from one address than a meeting makes"
     HONEYPOT = "honeypot", "Filled in the hidden field bots fill in"
     TOO_FAST = "too_fast", "Sent faster than a person can type"
     NO_FORM = "no_form", "Sent without the signing form"
@@ -66,19 +68,15 @@ class States:
     APPROVED = STANDING & Q(status=SignatoryStatus.APPROVED)
     REJECTED = STANDING & Q(status=SignatoryStatus.REJECTED)
     # Flagged by the abuse checks and not decided yet, confirmed or not.
-    HELD_AS_SUSPECT = (
-        NOT_WITHDRAWN & Q(status=SignatoryStatus.PENDING) & ~Q(suspicion=SignatorySuspicion.NONE)
-    )
+    # Marked but not held: a shared address is a meeting or an office, not a bot.
+    NOT_HELD = Q(suspicion__in=[SignatorySuspicion.NONE, SignatorySuspicion.SHARED])
+    HELD_AS_SUSPECT = NOT_WITHDRAWN & Q(status=SignatoryStatus.PENDING) & ~NOT_HELD
     # Shown on the public page, counted, and printed for delivery: confirmed, not
     # withdrawn, and either approved by an organiser or, on a post-moderated
     # letter, neither rejected nor held as suspect.
     PUBLISHED = STANDING & (
         Q(status=SignatoryStatus.APPROVED)
-        | Q(
-            status=SignatoryStatus.PENDING,
-            letter__moderation=Letter.Moderation.POST,
-            suspicion=SignatorySuspicion.NONE,
-        )
+        | Q(status=SignatoryStatus.PENDING, letter__moderation=Letter.Moderation.POST) & NOT_HELD
     )
     HIDDEN = Q(display=SignatoryDisplay.HIDDEN)
 
