@@ -1,4 +1,8 @@
+import zoneinfo
+
+from django import forms
 from django.contrib import admin
+from django.utils import timezone
 
 from campaign.models import Campaign, Demand, Event, Resource
 from config.admin import LabelledTabularInline
@@ -14,10 +18,62 @@ class ResourceInline(admin.StackedInline):
     extra = 0
 
 
+class EventForm(forms.ModelForm):
+    """An event's times are typed and shown in the event's own time zone, not the site's.
+
+    An evening vigil in Almaty is entered as 19:00 Almaty time: stored as
+    the instant it is, so the page and the .ics say 19:00 there (and 13:00
+    in London).
+    """
+
+    TIMES = ("starts_at", "ends_at")
+
+    class Meta:
+        model = Event
+        fields = [
+            "campaign",
+            "title",
+            "starts_at",
+            "ends_at",
+            "time_zone",
+            "place",
+            "address",
+            "description",
+        ]
+        help_texts = {
+            "starts_at": "In the event's own time zone (below).",
+            "ends_at": "In the event's own time zone (below).",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        zone = zoneinfo.ZoneInfo(self.instance.time_zone or "Europe/London")
+        for name in self.TIMES:
+            value = self.initial.get(name)
+            if value is not None and timezone.is_aware(value):
+                self.initial[name] = timezone.make_naive(value, zone)  # the wall clock there
+
+    def clean(self):
+        data = super().clean()
+        zone_name = data.get("time_zone")
+        if not zone_name:
+            return data
+        zone = zoneinfo.ZoneInfo(zone_name)
+        for name in self.TIMES:
+            value = data.get(name)
+            if value is not None:
+                # The form read the wall-clock time in the site's zone; it was meant there.
+                data[name] = timezone.make_aware(timezone.make_naive(value), zone)
+        if data.get("ends_at") and data.get("starts_at") and data["ends_at"] <= data["starts_at"]:
+            self.add_error("ends_at", "An event ends after it starts.")
+        return data
+
+
 class EventInline(LabelledTabularInline):
     model = Event
+    form = EventForm
     extra = 0
-    fields = ["title", "starts_at", "time_zone", "place", "address"]
+    fields = ["title", "starts_at", "ends_at", "time_zone", "place", "address"]
     show_change_link = True
 
 
@@ -32,8 +88,14 @@ class CampaignAdmin(admin.ModelAdmin):
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
-    list_display = ["title", "campaign", "starts_at", "place"]
+    form = EventForm
+    list_display = ["title", "campaign", "local_time", "place"]
     list_filter = ["campaign"]
     list_select_related = ["campaign"]
     search_fields = ["title", "place", "address"]
     date_hierarchy = "starts_at"
+
+    @admin.display(description="Starts (local time)", ordering="starts_at")
+    def local_time(self, event):
+        # The wall clock where it happens, as the form takes it.
+        return f"{event.local_start:%d %b %Y %H:%M} ({event.time_zone})"
