@@ -73,26 +73,47 @@ MODEL_RESOLUTION = {
     ),
 }
 
-EVENTS = [
-    {
-        "key": "hand-in",
-        "title": "Hand-in of the open letter at the Foreign Office",
-        "starts_at": datetime.datetime(2013, 12, 16, 10, 0, tzinfo=LONDON),
-        "place": "Foreign Office",
-        "address": "Parliament Street, corner of King Charles Street, London SW1",
-        "description": "We hand in the open letter to the Foreign Secretary on the second "
-        "anniversary of the massacre.",
-    },
-    {
-        "key": "embassy",
-        "title": "Demonstration at the Kazakh Embassy",
-        "starts_at": datetime.datetime(2013, 12, 16, 12, 0, tzinfo=LONDON),
-        "place": "Kazakh Embassy",
-        "address": "125 Pall Mall, London SW1",
-        "description": "We show our support for Kazakh oil workers, and oppose UK backing for "
-        "the Kazakh government.",
-    },
-]
+
+def next_anniversary(today=None):
+    """The next 16 December, the massacre's anniversary that the seed letter marks.
+
+    The seed's own date (16 December 2013) is past; a demo with a hand-in to
+    come shows a newcomer an open letter, days left and all.
+    """
+    today = today or datetime.datetime.now(LONDON).date()
+    this_year = datetime.date(today.year, 12, 16)
+    return this_year if today <= this_year else datetime.date(today.year + 1, 12, 16)
+
+
+def at(day, hour, minute=0):
+    return datetime.datetime(day.year, day.month, day.day, hour, minute, tzinfo=LONDON)
+
+
+def events(day):
+    """The seed leaflet's two demonstrations, on the hand-in day, with their end times."""
+    return [
+        {
+            "key": "hand-in",
+            "title": "Hand-in of the open letter at the Foreign Office",
+            "starts_at": at(day, 10),
+            "ends_at": at(day, 11),
+            "place": "Foreign Office",
+            "address": "Parliament Street, corner of King Charles Street, London SW1",
+            "description": "We hand in the open letter to the Foreign Secretary on the "
+            "anniversary of the massacre.",
+        },
+        {
+            "key": "embassy",
+            "title": "Demonstration at the Kazakh Embassy",
+            "starts_at": at(day, 12),
+            "ends_at": at(day, 14),
+            "place": "Kazakh Embassy",
+            "address": "125 Pall Mall, London SW1",
+            "description": "We show our support for Kazakh oil workers, and oppose UK backing "
+            "for the Kazakh government.",
+        },
+    ]
+
 
 LETTER = {
     "slug": "open-letter-to-the-foreign-secretary",
@@ -122,7 +143,6 @@ LETTER = {
         "freedom of speech and of political action in the two years that followed."
     ),
     "closing": "Yours sincerely,",
-    "hand_in_date": datetime.date(2013, 12, 16),
     # Post-moderated so that a newcomer trying `make run` sees their name once confirmed.
     "moderation": "post",
     "target_count": 100,
@@ -162,3 +182,61 @@ ORGANISER_USERNAME = "organiser"
 ORGANISER_PASSWORD = "zhanaozen-2011"
 # A second login to try the moderators' view (no e-mail address anywhere).
 MODERATOR_USERNAME = "moderator"
+
+
+# The letter as readers in Russian and Kazakh see it; the original is what is handed in.
+TRANSLATIONS = {
+    "ru": {
+        "title": "Открытое письмо министру иностранных дел",
+        "salutation": "Уважаемый господин Хейг!",
+        "body": (
+            "Во вторую годовщину расстрела нефтяников в Жанаозене (Казахстан), когда были "
+            "убиты по меньшей мере 16 человек и ранены 60, мы призываем вас выразить протест "
+            "правительству Казахстана в связи с репрессиями против движения нефтяников. Мы "
+            "призываем правительство принять меры в связи с многочисленными нарушениями прав "
+            "человека и норм международного права, которыми сопровождались эти репрессии. В "
+            "частности, мы призываем вас:\n\n"
+            "1. Потребовать освобождения из заключения по меньшей мере 10 профсоюзных "
+            "активистов и тех, кто их поддерживал, осуждённых в основном по расплывчатой статье "
+            "о «разжигании социальной розни» после процессов, на которых многократно нарушались "
+            "правовые нормы самого Казахстана;\n\n"
+            "2. Предпринять надлежащие действия на международных площадках и в международных "
+            "судах в связи с применением пыток к обвиняемым и свидетелям на этих процессах;\n\n"
+            "3. Потребовать, чтобы правительство Казахстана обеспечило свободный доступ в "
+            "Жанаозен представителям международных профсоюзных и неправительственных "
+            "организаций, чтобы они могли начать независимое расследование расстрела 16 "
+            "декабря, установить действительное число жертв и выяснить, кто несёт "
+            "ответственность за расстрел.\n\n"
+            "4. Публично осудить правительство Казахстана за незаконные и несправедливые "
+            "репрессии против движения нефтяников и за усиление нападок на свободу слова и "
+            "политической деятельности за прошедшие с тех пор два года."
+        ),
+        "closing": "С уважением,",
+    },
+    "kk": {
+        "title": "Сыртқы істер министріне ашық хат",
+        "salutation": "Құрметті Хейг мырза!",
+        "body": (
+            "Қазақстандағы Жаңаөзенде мұнайшыларды атып-қырудың екінші жылдығында (сонда "
+            "кемінде 16 адам қаза тауып, 60 адам жараланды) біз Сізді мұнайшылар қозғалысына "
+            "қарсы қуғын-сүргінге байланысты Қазақстан үкіметіне наразылық білдіруге "
+            "шақырамыз. Біз үкіметті осы қуғын-сүргін кезінде адам құқықтары мен халықаралық "
+            "құқық нормаларының көп рет бұзылуына қатысты шара қолдануға шақырамыз. Атап "
+            "айтқанда, біз Сізді:\n\n"
+            "1. Негізінен «әлеуметтік араздықты қоздыру» туралы жалпылама бап бойынша, "
+            "Қазақстанның өз құқықтық нормалары бірнеше рет бұзылған соттардан кейін түрмеге "
+            "қамалған кемінде 10 кәсіподақ белсендісін және оларды қолдаған адамдарды босатуды "
+            "талап етуге;\n\n"
+            "2. Сол соттарда айыпталушылар мен куәгерлерге азаптау қолданылғаны үшін "
+            "халықаралық алаңдарда және халықаралық соттарда тиісті шаралар қабылдауға;\n\n"
+            "3. Қазақстан үкіметінен халықаралық кәсіподақ ұйымдары мен үкіметтік емес "
+            "ұйымдардың өкілдеріне Жаңаөзенге еркін кіруді қамтамасыз етуді талап етуге: олар "
+            "16 желтоқсандағы қырғынға тәуелсіз тергеу бастап, құрбандардың нақты санын "
+            "анықтап, қырғынға кім жауапты екенін зерттей алуы тиіс.\n\n"
+            "4. Қазақстан үкіметін мұнайшылар қозғалысына қарсы заңсыз әрі әділетсіз "
+            "қуғын-сүргіні үшін, сондай-ақ одан кейінгі екі жылда сөз бостандығы мен саяси "
+            "қызметке шабуылдарды күшейткені үшін жария түрде айыптауға шақырамыз."
+        ),
+        "closing": "Құрметпен,",
+    },
+}

@@ -79,7 +79,11 @@ class NameLine(Flowable):
 
     def wrap(self, avail_width, avail_height):
         self.lines = wrap_text(self.text, self.font, NAME_SIZE, avail_width - self.indent)
-        self.height = len(self.lines) * NAME_LEADING + 2
+        # No space between names: a gap after each made every name a text block of
+        # its own, and text tools (pdftotext, screen readers, copy and paste) then
+        # read across the two columns instead of down one, then the other. A
+        # name's second line is indented instead.
+        self.height = len(self.lines) * NAME_LEADING
         return avail_width, self.height
 
     def split(self, avail_width, avail_height):
@@ -314,6 +318,7 @@ def render_letter_pdf(
         # The canvas's own first font too, or every page names a Helvetica it
         # never embeds (pdffonts shows it), and a printer substitutes its own.
         initialFontName=fonts["Sans"],
+        lang=letter.language,  # screen readers and print tools read the PDF's language
     )
     doc.addPageTemplates([PageTemplate("letter", [body]), PageTemplate("names", columns)])
     footer = f"{letter.title} · {count:,} signature{'s' * (count != 1)}"

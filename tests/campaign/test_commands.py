@@ -1,5 +1,6 @@
 """load_demo: the seed campaign, idempotent, with or without a login."""
 
+import datetime
 import io
 import zoneinfo
 
@@ -37,7 +38,17 @@ def test_load_demo_creates_the_seed_campaign():
         e.place: e.starts_at.astimezone(london).strftime("%Y-%m-%d %H:%M")
         for e in Event.objects.all()
     }
-    assert times == {"Foreign Office": "2013-12-16 10:00", "Kazakh Embassy": "2013-12-16 12:00"}
+    # On the next anniversary, so that a newcomer sees a hand-in still to come.
+    day = demo.next_anniversary()
+    assert day.month == 12 and day.day == 16 and day >= datetime.date.today()
+    assert letter.hand_in_date == day
+    assert times == {"Foreign Office": f"{day} 10:00", "Kazakh Embassy": f"{day} 12:00"}
+    assert all(e.ends_at > e.starts_at for e in Event.objects.all())
+    translated = {t.language: t.title for t in letter.translations.filter(is_ready=True)}
+    assert translated == {
+        "ru": "Открытое письмо министру иностранных дел",
+        "kk": "Сыртқы істер министріне ашық хат",
+    }
     assert letter.hand_in_event.place == "Foreign Office"
     assert campaign.resources.get().kind == "model_resolution"
     assert campaign.demands.count() == 3
@@ -82,3 +93,11 @@ def test_load_demo_is_idempotent():
 def test_load_demo_without_login():
     load_demo("--no-login")
     assert not get_user_model().objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [("2026-12-01", "2026-12-16"), ("2026-12-16", "2026-12-16"), ("2026-12-17", "2027-12-16")],
+)
+def test_the_demo_hand_in_is_the_next_anniversary(today, expected):
+    assert str(demo.next_anniversary(datetime.date.fromisoformat(today))) == expected

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from campaign import demo
 from campaign.models import Campaign, Demand, Event, Resource
-from letters.models import Letter
+from letters.models import Letter, LetterTranslation
 from letters.services.lifecycle import letter_transition
 from signatories.models import Signatory
 from signatories.roles import MODERATORS, ORGANISERS, roles_setup
@@ -42,8 +42,9 @@ class Command(BaseCommand):
         Resource.objects.update_or_create(
             campaign=campaign, title=resolution.pop("title"), defaults=resolution
         )
+        hand_in_day = demo.next_anniversary()
         events = {}
-        for data in demo.EVENTS:
+        for data in demo.events(hand_in_day):
             data = dict(data)
             key = data.pop("key")
             events[key], _ = Event.objects.update_or_create(
@@ -52,8 +53,17 @@ class Command(BaseCommand):
 
         letter, _ = Letter.objects.update_or_create(
             slug=demo.LETTER["slug"],
-            defaults={**demo.LETTER, "campaign": campaign, "hand_in_event": events["hand-in"]},
+            defaults={
+                **demo.LETTER,
+                "campaign": campaign,
+                "hand_in_event": events["hand-in"],
+                "hand_in_date": hand_in_day,
+            },
         )
+        for language, text in demo.TRANSLATIONS.items():
+            LetterTranslation.objects.update_or_create(
+                letter=letter, language=language, defaults={**text, "is_ready": True}
+            )
         if letter.status == Letter.Status.DRAFT:
             letter_transition(letter=letter, to_status=Letter.Status.OPEN)
 
