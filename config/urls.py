@@ -6,7 +6,6 @@ from config.views import health
 urlpatterns = [
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("letters/", include("letters.urls")),
     path("s/", include("signatories.urls")),
     path("", include("campaign.urls")),

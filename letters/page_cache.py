@@ -3,9 +3,10 @@
 A letter shared by a national union is read far more often than it changes,
 and with 100,000 names a render costs ~10x a trivial view. What differs
 between two readers of the same page, language and version is the CSRF
-token, the sign form's signed render time and the address they came by
-(the language switcher returns to it, query string and all): the page is
-cached with placeholders for these and each reader gets their own.
+token and the sign form's single-use stamp: the page is cached with
+placeholders for these and each reader gets their own. Only the plain
+addresses are cached (no query but `page` and `version`), so the language
+links baked into a cached page are the ones every reader of it needs.
 
 Each process keeps its own copy (the "process" cache), so a hit is a
 dictionary lookup and no network; names and the count are at most
@@ -16,22 +17,24 @@ are rarely read and would only fill memory.
 from django.conf import settings
 from django.core.cache import caches
 from django.middleware.csrf import get_token
-from django.utils.html import escape
 
 from signatories.abuse import form_stamp
 
 # Letters and digits only, so HTML escaping leaves them as they are.
 CSRF_PLACEHOLDER = "csrfplaceholder7d1c4e"
 STAMP_PLACEHOLDER = "stampplaceholder9b2f0a"
-PATH_PLACEHOLDER = "pathplaceholder53e8aa"
 
 
 def page_key(request, slug):
     """The cache key for this request's page, or None when it should not be cached."""
     if settings.LETTER_PAGE_CACHE_SECONDS <= 0 or request.method not in {"GET", "HEAD"}:
         return None
+    if set(request.GET) - {"page", "version"}:
+        return None  # e.g. a tracking parameter: served fresh, not kept
     page = request.GET.get("page", "1")
-    page = int(page) if page.isdigit() else 1  # the paginator shows page 1 for nonsense too
+    if not page.isdigit():
+        return None  # nonsense (shown as page 1 by the paginator) is not kept under page 1
+    page = int(page)
     if not 1 <= page <= settings.LETTER_PAGE_CACHE_PAGES:
         return None
     version = request.GET.get("version", "")
@@ -53,13 +56,16 @@ def store(key, html):
 
 def placeholders():
     """Template context that renders the page with placeholders in place of the reader's own."""
-    return {"csrf_token": CSRF_PLACEHOLDER, "next_path": PATH_PLACEHOLDER}
+    return {"csrf_token": CSRF_PLACEHOLDER}
 
 
 def personalise(html, request):
-    """This reader's CSRF token (setting their cookie if new), a fresh form stamp, their path."""
-    return (
-        html.replace(CSRF_PLACEHOLDER, get_token(request))
-        .replace(STAMP_PLACEHOLDER, form_stamp())
-        .replace(PATH_PLACEHOLDER, escape(request.get_full_path()))
-    )
+    """This reader's CSRF token and a fresh form stamp, where the page has a form.
+
+    A closed letter's page has no form: it gets no token, so no CSRF cookie.
+    """
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    if STAMP_PLACEHOLDER in html:
+        html = html.replace(STAMP_PLACEHOLDER, form_stamp())
+    return html

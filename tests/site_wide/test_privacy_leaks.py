@@ -115,7 +115,6 @@ def test_no_public_url_shows_an_email_a_hidden_name_or_an_ip(client, world, on_c
         "letters:detail": letter.get_absolute_url(),
         "letters:sign": sign_url(letter),
         "letters:thanks": reverse("letters:thanks", kwargs={"slug": letter.slug}),
-        "set_language": reverse("set_language"),
         "health": reverse("health"),
         "letters:count_json": reverse("letters:count_json", kwargs={"slug": letter.slug}),
         "letters:embed": reverse("letters:embed", kwargs={"slug": letter.slug}),

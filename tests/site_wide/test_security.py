@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.contrib.staticfiles import finders
 from django.core import mail
 from django.urls import reverse
 
@@ -95,3 +96,37 @@ def test_no_mail_leaves_during_a_request(client, letter, settings):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
     client.post(sign_url(letter), sign_data())
     assert mail.outbox == []
+
+
+def test_pages_deny_the_browser_features_the_site_does_not_use(client, letter):
+    for url in ["/", letter.get_absolute_url(), "/no-such-page/"]:
+        policy = client.get(url)["Permissions-Policy"]
+        assert "camera=()" in policy and "geolocation=()" in policy
+        assert "microphone=()" in policy and "payment=()" in policy
+
+
+def test_the_favicon_is_ours(client, letter):
+    html = client.get(letter.get_absolute_url()).content.decode()
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
+    assert Path(finders.find("favicon.svg")).read_text().startswith("<svg")
+    ico = client.get("/favicon.ico")
+    assert ico.status_code == 200
+    assert b"".join(ico.streaming_content)[:4] == b"\x00\x00\x01\x00"  # an ICO header
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_a_csrf_cookie_only_where_there_is_a_form_and_not_for_a_year(
+    client, letter, settings, cached
+):
+    if cached:
+        settings.LETTER_PAGE_CACHE_SECONDS = 60
+    closed = LetterFactory(campaign=letter.campaign, status="closed")
+    for url in ["/", letter.campaign.get_absolute_url(), closed.get_absolute_url(), "/nowhere/"]:
+        assert settings.CSRF_COOKIE_NAME not in client.get(url).cookies, url
+        assert settings.CSRF_COOKIE_NAME not in client.get(url).cookies, url  # cached too
+
+    response = client.get(letter.get_absolute_url())
+    cookie = response.cookies[settings.CSRF_COOKIE_NAME]
+    assert cookie["max-age"] == settings.SIGN_FORM_MAX_AGE_HOURS * 3600 <= 24 * 3600
+    assert cookie.value  # and the form carries a token for it
+    assert 'name="csrfmiddlewaretoken"' in response.content.decode()
