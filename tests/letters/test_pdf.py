@@ -137,6 +137,25 @@ def test_text_tools_read_the_names_in_the_printed_order_column_by_column(letter,
     assert read == printed
 
 
-def test_the_pdf_says_its_language(letter):
+@pytest.mark.parametrize("language", ["en", "kk"])
+def test_the_pdf_says_its_language(letter, tmp_path, language):
+    """/Lang for screen readers; the XMP packet, which `pdfinfo -meta` shows, for the rest."""
+    import subprocess
+    import xml.etree.ElementTree as ET
+
+    letter.language, letter.title = language, "Хат <Қ> & co"
+    letter.save()
     reader, _ = pdf_text(render(letter))
-    assert reader.trailer["/Root"]["/Lang"] == letter.language
+    assert reader.trailer["/Root"]["/Lang"] == language
+
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(render(letter))
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
+    assert "Metadata Stream: yes" in info
+    meta = subprocess.run(["pdfinfo", "-meta", str(path)], capture_output=True, text=True).stdout
+    rdf = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+    dc = "{http://purl.org/dc/elements/1.1/}"
+    packet = meta[meta.index("<x:xmpmeta") : meta.index("</x:xmpmeta>") + 12]
+    root = ET.fromstring(packet)  # noqa: S314 - our own output, in a test
+    assert [li.text for li in root.find(f".//{dc}language/{rdf}Bag")] == [language]
+    assert root.find(f".//{dc}title/{rdf}Alt/{rdf}li").text == "Хат <Қ> & co"
