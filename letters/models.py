@@ -96,6 +96,24 @@ class Letter(models.Model):
     def get_absolute_url(self):
         return reverse("letters:detail", kwargs={"slug": self.slug})
 
+    def title_in(self, language):
+        """The title in `language` where a ready translation has one, else as written.
+
+        What a Kazakh signer reads on their confirmation page and in their
+        mail; the letter itself is handed in as written.
+        """
+        if language == self.language:
+            return self.title
+        memo = self.__dict__.setdefault("_titles", {})
+        if language not in memo:
+            translated = (
+                self.translations.filter(language=language, is_ready=True)
+                .values_list("title", flat=True)
+                .first()
+            )
+            memo[language] = translated or self.title
+        return memo[language]
+
     @property
     def is_open(self):
         return self.status == self.Status.OPEN

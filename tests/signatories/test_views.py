@@ -343,3 +343,30 @@ def test_each_choice_is_told_what_happens_to_the_name(client, letter, on_commit,
     done = client.post(link_path(mailoutbox[0], "confirm")).content.decode()
     assert "Your signature is now counted. As you asked, your name is not published." in done
     assert "Your name is now on the letter" not in done
+
+
+@pytest.mark.parametrize("ready", [True, False])
+def test_a_kazakh_signer_reads_the_title_in_kazakh_where_a_translation_is_ready(
+    client, on_commit, mailoutbox, ready
+):
+    from letters.models import LetterTranslation
+
+    letter = LetterFactory(title="Open letter to the Foreign Secretary")
+    LetterTranslation.objects.create(
+        letter=letter,
+        language="kk",
+        title="Сыртқы істер министріне ашық хат",
+        salutation="Құрметті министр,",
+        body="Мәтін.",
+        closing="Құрметпен,",
+        is_ready=ready,
+    )
+    title = "Сыртқы істер министріне ашық хат" if ready else "Open letter to the Foreign Secretary"
+    with on_commit():
+        client.post(sign_url(letter), sign_data(), HTTP_ACCEPT_LANGUAGE="kk")
+    mail = mailoutbox[-1]
+    assert title in mail.subject and title in mail.body
+    page = client.get(link_path(mail, "confirm"), HTTP_ACCEPT_LANGUAGE="kk").content.decode()
+    assert f"«{title}»" in page and '<html lang="kk">' in page
+    english = client.get(link_path(mail, "confirm"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "“Open letter to the Foreign Secretary”" in english  # the original, in English
