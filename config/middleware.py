@@ -1,8 +1,11 @@
-"""A link from a mail opens its page in the mail's language, whatever the browser says."""
+"""Our middleware: a mail link's language, compression where it is safe, public form limits."""
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
+from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpResponseRedirect
 from django.middleware.gzip import GZipMiddleware
+from django.shortcuts import render
 from django.utils import translation
 
 
@@ -60,3 +63,44 @@ class CompressPublicPages(GZipMiddleware):
         if request.path.startswith("/admin/"):
             return response
         return super().process_response(request, response)
+
+
+class PublicFormLimits:
+    """Public forms take a few lines of text: a bigger body, or any file, is refused unread.
+
+    Django caps the text fields of a body (DATA_UPLOAD_MAX_MEMORY_SIZE) but
+    reads file parts to disk whatever their size; the public forms (sign,
+    confirm, withdraw, ...) take no file. So, before anything reads the body
+    (the CSRF check does): a declared length over PUBLIC_FORM_MAX_BYTES is a
+    413 at once, and a multipart body's first file part stops the parse with
+    a 400. The admin, whose CSV import takes a file, keeps Django's own limits.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST" and not request.path.startswith("/admin/"):
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0  # Django answers a nonsense length itself
+            if length > settings.PUBLIC_FORM_MAX_BYTES:
+                return render(request, "413.html", status=413)
+            request.upload_handlers = [RefuseFiles(request)]
+        return self.get_response(request)
+
+
+class FilesNotTaken(SuspiciousOperation):
+    """A file part in a public form: Django answers 400 and logs it (no body, no address)."""
+
+
+class RefuseFiles(FileUploadHandler):
+    def new_file(self, *args, **kwargs):
+        raise FilesNotTaken("a public form was sent a file")
+
+    def receive_data_chunk(self, raw_data, start):
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None

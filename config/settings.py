@@ -115,6 +115,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # ?lang= on links from mails: the page in the language the mail was written in.
     "config.middleware.LanguageFromLink",
+    # Before the CSRF check reads a body: public forms take no files, and little text.
+    "config.middleware.PublicFormLimits",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -217,9 +219,23 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # production uses Redis; local memory is per process and only for one host.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL}}
+    # A short socket timeout bounds what a frozen Redis costs a request; past
+    # it the cache falls back to local memory (config/cache.py) and leaves
+    # Redis alone for REDIS_RETRY_SECONDS.
+    _redis_timeout = float(os.environ.get("REDIS_TIMEOUT_SECONDS", "0.5"))
+    CACHES = {
+        "default": {
+            "BACKEND": "config.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": _redis_timeout,
+                "socket_timeout": _redis_timeout,
+            },
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+REDIS_RETRY_SECONDS = env_int("REDIS_RETRY_SECONDS", 5)
 # Per process, for what may be a few seconds stale and is read on every sign
 # request (the letter): a dictionary lookup instead of a Redis round trip.
 CACHES["process"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
@@ -235,6 +251,9 @@ SIGN_HELD_LIMIT_PER_HOUR = env_int("SIGN_HELD_LIMIT_PER_HOUR", 100)
 SIGN_MIN_FORM_SECONDS = env_int("SIGN_MIN_FORM_SECONDS", 3)
 # A sign form open longer than this is refused when sent (and shown again, fresh).
 SIGN_FORM_MAX_AGE_HOURS = env_int("SIGN_FORM_MAX_AGE_HOURS", 12)
+# A public form's whole body, at most: a 10,000-character name in any script
+# fits many times over; more is refused unread (413), and files always (400).
+PUBLIC_FORM_MAX_BYTES = env_int("PUBLIC_FORM_MAX_BYTES", 256 * 1024)
 TOKEN_GUESS_LIMIT_PER_10_MINUTES = env_int("TOKEN_GUESS_LIMIT_PER_10_MINUTES", 20)
 # Addresses or networks of our own reverse proxies; only their X-Forwarded-For is believed.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
