@@ -176,6 +176,27 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool(
     "DATABASE_SERVER_SIDE_BINDING", True
 ):
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+# Bounded waits on PostgreSQL. A web request gives up on a statement or a lock
+# after a few seconds, and the visitor gets a 503 with a retry message
+# (config.views.server_error) instead of a worker tied up until gunicorn kills
+# it; config/wsgi.py sets these for the web processes only, so migrations,
+# commands and the mail workers are not cut short. 0: no limit.
+DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 0)
+DB_LOCK_TIMEOUT_MS = env_int("DB_LOCK_TIMEOUT_MS", 0)
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    # A database host that is gone is noticed in seconds, not the OS's minutes.
+    _db_options.setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT_SECONDS", 5))
+    _server = [
+        f"-c {name}={value}"
+        for name, value in [
+            ("statement_timeout", DB_STATEMENT_TIMEOUT_MS),
+            ("lock_timeout", DB_LOCK_TIMEOUT_MS),
+        ]
+        if value
+    ]
+    if _server:  # set at connect time by the server: no extra round trip per request
+        _db_options["options"] = " ".join(_server)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
