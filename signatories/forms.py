@@ -12,12 +12,18 @@ from signatories.names import (
     clean_text,
     domain_is_encodable,
     has_control_characters,
+    has_email_address,
     has_letter_or_digit,
 )
 
 
 class CleanTextField(forms.CharField):
-    """Text as people type it, normalised; control characters refused with a message."""
+    """Text that is published, as people type it, normalised.
+
+    Control characters are refused with a message, and so is an e-mail
+    address: a flustered signer who types theirs here would see it printed
+    on the public letter and the PDF.
+    """
 
     def to_python(self, value):
         # Bidi marks are dropped first: text copied from right-to-left apps carries them.
@@ -28,6 +34,17 @@ class CleanTextField(forms.CharField):
                 code="control_characters",
             )
         return value
+
+    def validate(self, value):
+        super().validate(value)
+        if value and has_email_address(value):
+            raise forms.ValidationError(
+                _(
+                    "This looks like an e-mail address, and what you type here is published. "
+                    "Please put your address in the E-mail box only."
+                ),
+                code="email_in_published_text",
+            )
 
 
 class EmailAddressField(forms.EmailField):

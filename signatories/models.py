@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from letters.models import Letter
 from signatories.names import (
+    EMAIL_IN_TEXT,
     KEY_LENGTH,
     derive_sort_name,
     has_letter_or_digit,
@@ -267,6 +268,12 @@ class Signatory(models.Model):
                 | Q(anonymised_at__isnull=False),
                 name="web_signature_has_email",
                 violation_error_message="A signature from the web form needs an e-mail address.",
+            ),
+            # Names and affiliations are published: never an address in them.
+            models.CheckConstraint(
+                condition=~Q(name__regex=EMAIL_IN_TEXT) & ~Q(affiliation__regex=EMAIL_IN_TEXT),
+                name="signatory_publishes_no_email",
+                violation_error_message="A name or affiliation must not hold an e-mail address.",
             ),
             models.CheckConstraint(
                 condition=~Q(name=""),

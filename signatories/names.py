@@ -130,6 +130,18 @@ def has_control_characters(value):
     )
 
 
+# An e-mail address inside a name or an affiliation, which are published. Written
+# so that Python's re (SQLite's REGEXP) and PostgreSQL's ~ read it alike; spaces
+# are already collapsed to one by clean_text.
+EMAIL_IN_TEXT = r"[^ @]+@[^ @]+\.[^ @]+"
+_EMAIL_IN_TEXT = re.compile(EMAIL_IN_TEXT)
+
+
+def has_email_address(value):
+    """True if the text holds something shaped like an address (also in full-width ＠)."""
+    return bool(_EMAIL_IN_TEXT.search(unicodedata.normalize("NFKC", value)))
+
+
 def has_letter_or_digit(value):
     return any(ch.isalnum() for ch in value)
 

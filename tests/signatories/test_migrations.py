@@ -81,3 +81,39 @@ def test_old_mail_tasks_become_rows_owed_in_the_outboxes():
         ]
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_addresses_already_typed_into_published_text_are_taken_out():
+    apps = migrate([("signatories", "0014_shared_address")])
+    Campaign = apps.get_model("campaign", "Campaign")
+    Letter = apps.get_model("letters", "Letter")
+    Signatory = apps.get_model("signatories", "Signatory")
+    try:
+        campaign = Campaign.objects.create(title="C", slug="c", summary="s", background="b")
+        letter = Letter.objects.create(
+            campaign=campaign, title="L", slug="l", addressee="a", salutation="s", body="b"
+        )
+
+        def signer(name, affiliation):
+            return Signatory.objects.create(
+                letter=letter,
+                name=name,
+                affiliation=affiliation,
+                email=f"{len(name)}{len(affiliation)}@example.net",
+                sort_key="1",
+            ).pk
+
+        in_affiliation = signer("Dana Mistake", "Unite, dana.private@example.org")
+        as_name = signer("erin.private@example.org", "")
+        handle = signer("Unite the Union", "@UniteTheUnion")  # not an address: kept
+
+        migrate([("signatories", "0016_publishes_no_email")])
+        Signatory = apps.get_model("signatories", "Signatory")
+        rows = {s.pk: (s.name, s.affiliation) for s in Signatory.objects.all()}
+        assert rows[in_affiliation] == ("Dana Mistake", "Unite,")
+        assert rows[as_name] == ("(name withheld)", "")
+        assert rows[handle] == ("Unite the Union", "@UniteTheUnion")
+        assert Signatory.objects.get(pk=in_affiliation).email == "1231@example.net"  # kept
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

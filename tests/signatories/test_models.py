@@ -89,6 +89,15 @@ class TestDatabaseConstraints:
             SignatoryFactory(letter=letter, name="")
 
     @pytest.mark.parametrize(
+        ("field", "value"),
+        [("name", "erin.private@example.org"), ("affiliation", "Unite, dana@example.org")],
+    )
+    def test_no_address_in_published_text(self, letter, field, value):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            SignatoryFactory(letter=letter, **{field: value})
+        SignatoryFactory(letter=letter, affiliation="@UniteTheUnion, Unite @ work")  # no address
+
+    @pytest.mark.parametrize(
         ("field", "value"), [("status", "maybe"), ("kind", "robot"), ("source", "fax")]
     )
     def test_choices(self, letter, field, value):

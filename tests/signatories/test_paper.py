@@ -41,6 +41,15 @@ def test_the_updates_column_reads_the_ways_people_tick_it():
     assert bad.errors == ["Updates: “maybe” is not yes or no (yes/no, y/n, 1/0, x)."]
 
 
+def test_an_address_in_the_name_or_affiliation_column_is_refused_with_its_line():
+    parsed = parse_csv(
+        b"name,organisation,email\nAda,ada@example.net,ada@example.net\nBob,Unite,b@example.net\n"
+    )
+    [bad] = parsed.invalid_rows
+    assert bad.line == 2 and "looks like an e-mail address" in bad.errors[0]
+    assert [r.data["name"] for r in parsed.rows if r.ok] == ["Bob"]
+
+
 def test_an_unknown_kind_is_refused_with_its_line_not_mapped():
     parsed = parse_csv(b"name,kind\nAda,person\nUnite,organization\n")
     [person, union] = parsed.rows

@@ -370,3 +370,34 @@ def test_a_kazakh_signer_reads_the_title_in_kazakh_where_a_translation_is_ready(
     assert f"«{title}»" in page and '<html lang="kk">' in page
     english = client.get(link_path(mail, "confirm"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "“Open letter to the Foreign Secretary”" in english  # the original, in English
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "language", "message"),
+    [
+        ("affiliation", "dana.private@example.org", "en", "This looks like an e-mail address"),
+        ("name", "erin.private@example.org", "en", "This looks like an e-mail address"),
+        ("affiliation", "Ақтау, aigul＠mail.kz", "kk", "электрондық пошта мекенжайына ұқсайды"),
+        ("name", "ivan@mail.ru", "ru", "похоже на адрес электронной почты"),
+    ],
+)
+def test_an_address_typed_where_it_would_be_published_is_refused(
+    client, letter, on_commit, mailoutbox, field, value, language, message
+):
+    with on_commit():
+        response = client.post(
+            sign_url(letter), sign_data(**{field: value}), HTTP_ACCEPT_LANGUAGE=language
+        )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert message in html and 'id="form-errors"' in html
+    assert not Signatory.objects.exists() and mailoutbox == []
+
+
+def test_a_handle_or_an_at_sign_in_an_affiliation_is_fine(client, letter, on_commit):
+    with on_commit():
+        response = client.post(
+            sign_url(letter), sign_data(affiliation="@UniteTheUnion, Unite @ work")
+        )
+    assert response.status_code == 302
+    assert Signatory.objects.get().affiliation == "@UniteTheUnion, Unite @ work"

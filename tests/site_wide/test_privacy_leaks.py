@@ -116,6 +116,7 @@ def test_no_public_url_shows_an_email_a_hidden_name_or_an_ip(client, world, on_c
         "letters:sign": sign_url(letter),
         "letters:thanks": reverse("letters:thanks", kwargs={"slug": letter.slug}),
         "health": reverse("health"),
+        "ready": reverse("ready"),
         "letters:count_json": reverse("letters:count_json", kwargs={"slug": letter.slug}),
         "letters:embed": reverse("letters:embed", kwargs={"slug": letter.slug}),
         "letters:reply_pdf": reverse(
