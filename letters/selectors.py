@@ -161,6 +161,16 @@ def letter_page_counts(*, letter):
     )
 
 
+def letter_counts_forget(*, letter_id):
+    """After a signer's own change (confirmed, withdrawn, restored, erased): counts afresh.
+
+    The person who just acted follows a link that skips the page cache
+    (`?updated=1`); without this they would still read the old count, shared
+    by every host for LETTER_PAGE_CACHE_SECONDS. Other readers may lag as before.
+    """
+    cache.delete_many([f"letter-page-counts:{letter_id}", f"letter-count:{letter_id}"])
+
+
 def letter_published_page(*, letter, page_number, listed_count):
     """One page of the names signatories agreed to publish, in delivery order."""
     signatories = (

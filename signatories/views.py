@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from letters.page import render_letter_page
-from letters.selectors import letter_get_for_signing, letter_get_public
+from letters.selectors import letter_counts_forget, letter_get_for_signing, letter_get_public
 from signatories import abuse, tokens
 from signatories.forms import SignForm, sign_action
 from signatories.models import Signatory
@@ -47,6 +47,15 @@ def sign(request, slug):
         form.add_error(
             None,
             _("This form was open for a long time. Please check your details and send it again."),
+        )
+        return _shown_again(request, slug, form)
+    if form.suspicion() == Signatory.Suspicion.TOO_FAST:
+        # Autofill on a phone can beat a person's typing; a bot rarely reads
+        # the page it gets back. Nothing is stored or spent: the form comes
+        # back with its render time, so pressing again a moment later signs.
+        form.add_error(
+            None,
+            _("That was very quick. Please check your details and press the button again."),
         )
         return _shown_again(request, slug, form)
     if not abuse.form_stamp_spend(stamp):
@@ -162,6 +171,7 @@ def confirm(request, token):
         signatory = signatory_confirm(token=token)
     except (tokens.TokenInvalid, AlreadyDone, LetterNotOpen) as error:
         return _link_problem(request, error, action="confirm")
+    letter_counts_forget(letter_id=signatory.letter_id)
     return render(
         request,
         "signatories/confirmed.html",
@@ -186,10 +196,14 @@ def _ask_then_act(request, token, *, purpose, act, ask_template, done_template):
             return _link_problem(request, AlreadyDone(signatory), action=purpose)
         return render(request, ask_template, {"signatory": signatory, "letter": signatory.letter})
     try:
-        letter = act(token)
+        done = act(token)
     except (tokens.TokenInvalid, AlreadyDone) as error:
         return _link_problem(request, error, action=purpose)
-    return render(request, done_template, {"letter": letter})
+    # `act` gives the signatory, or the letter when nothing of the signatory is left (erase).
+    signatory = done if isinstance(done, Signatory) else None
+    letter = signatory.letter if signatory else done
+    letter_counts_forget(letter_id=letter.pk)
+    return render(request, done_template, {"letter": letter, "signatory": signatory})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -199,7 +213,7 @@ def withdraw(request, token):
         request,
         token,
         purpose=tokens.WITHDRAW,
-        act=lambda token: signatory_withdraw(token=token).letter,
+        act=lambda token: signatory_withdraw(token=token),
         ask_template="signatories/withdraw.html",
         done_template="signatories/withdrawn.html",
     )
@@ -215,7 +229,7 @@ def unsubscribe(request, token):
         request,
         token,
         purpose=tokens.UNSUBSCRIBE,
-        act=lambda token: signatory_unsubscribe(token=token).letter,
+        act=lambda token: signatory_unsubscribe(token=token),
         ask_template="signatories/unsubscribe.html",
         done_template="signatories/unsubscribed.html",
     )
@@ -242,7 +256,7 @@ def restore(request, token):
         request,
         token,
         purpose=tokens.RESTORE,
-        act=lambda token: signatory_restore(token=token).letter,
+        act=lambda token: signatory_restore(token=token),
         ask_template="signatories/restore.html",
         done_template="signatories/restored.html",
     )

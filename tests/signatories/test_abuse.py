@@ -1,8 +1,11 @@
 """Abuse limits: quiet for people behind one address, firm for floods and bots."""
 
+import re
 import time
+from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from signatories import tokens
@@ -154,15 +157,12 @@ class TestBots:
             ({"website": "http://spam.example"}, "honeypot"),
             ({"rendered": ""}, "no_form"),
             ({"rendered": "forged:stamp"}, "no_form"),
-            ({"rendered": "NOW"}, "too_fast"),
         ],
     )
     def test_bots_get_the_same_neutral_response_and_no_mail(
         self, client, letter, on_commit, mailoutbox, fields, reason
     ):
         person = post(client, letter, on_commit, email="person@example.net", ip="198.51.100.1")
-        if fields.get("rendered") == "NOW":
-            fields = {"rendered": form_stamp(time.time())}  # rendered this very moment
         bot = post(client, letter, on_commit, email="victim@example.net", **fields)
 
         assert (bot.status_code, bot["Location"]) == (person.status_code, person["Location"])
@@ -170,6 +170,26 @@ class TestBots:
         kept = Signatory.objects.get(email="victim@example.net")
         assert kept.suspicion == reason
         assert kept not in letter.signatories.published()
+
+    def test_a_form_sent_too_fast_comes_back_and_signs_when_pressed_again(
+        self, client, letter, on_commit, mailoutbox
+    ):
+        """Autofill beats the minimum time: the person is told, nothing is lost or stored."""
+        rendered = time.time()
+        quick = post(client, letter, on_commit, rendered=form_stamp(rendered))
+        assert quick.status_code == 400
+        html = quick.content.decode()
+        assert "That was very quick" in html and 'id="form-errors"' in html
+        assert 'value="Ada Lovelace"' in html  # what they typed is still there
+        assert not Signatory.objects.exists() and mailoutbox == []
+
+        renewed = re.search(r'name="rendered" value="([^"]+)"', html)[1]
+        later = rendered + settings.SIGN_MIN_FORM_SECONDS + 1
+        with mock.patch("signatories.abuse.time.time", return_value=later):
+            again = post(client, letter, on_commit, rendered=renewed)
+        assert again.status_code == 302
+        assert Signatory.objects.get().suspicion == ""
+        assert [m.to for m in mailoutbox] == [["ada@example.net"]]
 
     def test_a_bot_repeating_a_real_address_sends_no_mail_either(
         self, client, letter, on_commit, mailoutbox

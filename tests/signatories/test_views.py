@@ -401,3 +401,48 @@ def test_a_handle_or_an_at_sign_in_an_affiliation_is_fine(client, letter, on_com
         )
     assert response.status_code == 302
     assert Signatory.objects.get().affiliation == "@UniteTheUnion, Unite @ work"
+
+
+def test_the_signer_sees_their_own_change_at_once_though_the_page_is_cached(
+    client, signed, settings
+):
+    """Confirming, then withdrawing: the page the result links to is never the stale copy."""
+    settings.LETTER_PAGE_CACHE_SECONDS = 60
+    letter, mail = signed(moderation="post")
+    assert "Жанат Мырынбаев" not in client.get(letter.get_absolute_url()).content.decode()
+
+    confirmed = client.post(link_path(mail, "confirm")).content.decode()
+    link = re.search(r'href="([^"]+)#names">See the letter', confirmed)[1]
+    assert link == f"{letter.get_absolute_url()}?updated=1"
+    page = client.get(link).content.decode()
+    assert "Жанат Мырынбаев" in page and '<span class="count-figure" id="count">1</span>' in page
+
+    withdrawn = client.post(link_path(mail, "withdraw")).content.decode()
+    link = re.search(r'href="([^"]+)">Back to the letter', withdrawn)[1]
+    page = client.get(link).content.decode()
+    assert (
+        "Жанат Мырынбаев" not in page and '<span class="count-figure" id="count">0</span>' in page
+    )
+
+
+def test_a_signer_who_asked_not_to_be_named_is_told_so_on_withdrawing_and_restoring(client):
+    from django.utils import timezone
+
+    from signatories import tokens
+
+    hidden = SignatoryFactory(display="hidden")
+    withdraw = client.get(f"/s/withdraw/{tokens.make_token(hidden, tokens.WITHDRAW)}/")
+    html = withdraw.content.decode()
+    assert "Your name was never published." in html and "Keep my signature</a>" in html
+    assert "Keep my name on the letter" not in html
+
+    hidden.withdrawn_at = timezone.now()
+    hidden.save()
+    url = f"/s/restore/{tokens.make_token(hidden, tokens.RESTORE)}/"
+    asked = client.get(url).content.decode()
+    assert "your name will not be published" in asked
+    assert "the details in the form you sent again are not used" in asked
+    restored = client.post(url).content.decode()
+    assert "Your signature is back" in restored and "your name will not be published" in restored
+    hidden.refresh_from_db()
+    assert hidden.withdrawn_at is None
