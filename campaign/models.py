@@ -120,6 +120,11 @@ class Event(models.Model):
         return zoneinfo.ZoneInfo(self.time_zone)
 
     @property
+    def zone_city(self):
+        """ "Europe/London" as people say it: "London" (the zone's own city, as tz names it)."""
+        return self.time_zone.rsplit("/", 1)[-1].replace("_", " ")
+
+    @property
     def local_start(self):
         return timezone.localtime(self.starts_at, self.zone)
 

@@ -9,7 +9,12 @@ from letters.models import Letter
 
 @require_safe
 def home(request):
-    letters = Letter.objects.public().with_state().select_related("campaign")
+    letters = (
+        Letter.objects.public()
+        .with_state()
+        .select_related("campaign")
+        .prefetch_related("translations")  # each card's title in the reader's language
+    )
     return render(request, "campaign/home.html", {"letters": letters})
 
 
@@ -23,7 +28,7 @@ def campaign_detail(request, slug):
             "campaign": campaign,
             "demands": campaign.demands.all(),
             "events": campaign.events.all(),
-            "letters": campaign.letters.public().with_state(),
+            "letters": campaign.letters.public().with_state().prefetch_related("translations"),
             "resources": campaign.resources.all(),
         },
     )

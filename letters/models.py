@@ -96,6 +96,15 @@ class Letter(models.Model):
     def get_absolute_url(self):
         return reverse("letters:detail", kwargs={"slug": self.slug})
 
+    def version_in(self, language):
+        """The ready translation in `language`, else the letter itself (same text fields)."""
+        if language == self.language:
+            return self
+        if "translations" in getattr(self, "_prefetched_objects_cache", {}):  # a list page
+            ready = [t for t in self.translations.all() if t.is_ready and t.language == language]
+            return ready[0] if ready else self
+        return self.translations.filter(language=language, is_ready=True).first() or self
+
     def title_in(self, language):
         """The title in `language` where a ready translation has one, else as written.
 

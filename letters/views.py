@@ -7,6 +7,7 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
@@ -47,6 +48,9 @@ def letter_delivered_pdf(request, slug):
 
 def _public_cache(response):
     response["Cache-Control"] = f"public, max-age={settings.PUBLIC_COUNT_CACHE_SECONDS}"
+    # The words come in the reader's language, chosen by cookie or browser:
+    # a copy kept for one language must not be shown in another.
+    patch_vary_headers(response, ["Cookie", "Accept-Language"])
     return response
 
 

@@ -205,3 +205,30 @@ def test_a_kazakh_signer_stays_in_kazakh_from_the_form_to_a_restored_signature(
     assert page.get_attribute("html", "lang") == "kk"
     assert Signatory.objects.get().withdrawn_at is None
     desk.close()
+
+
+def test_links_that_stand_alone_are_big_enough_for_a_thumb(page, live_server):
+    from letters.models import LetterTranslation
+    from tests.factories import EventFactory
+
+    event = EventFactory()
+    letter = LetterFactory(campaign=event.campaign, hand_in_event=event)
+    LetterTranslation.objects.create(
+        letter=letter,
+        language="kk",
+        title="Хат",
+        salutation="С",
+        body="Б",
+        closing="К",
+        is_ready=True,
+    )
+    page.goto(live_server.url + letter.get_absolute_url())
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    links = page.locator("main a.tap")
+    names = links.all_inner_texts()
+    assert {"Telegram", "WhatsApp", "X", "Facebook", "Қазақ"} <= set(names)
+    heights = {name: links.nth(i).bounding_box()["height"] for i, name in enumerate(names)}
+    assert all(height >= 44 for height in heights.values()), heights
+    page.goto(live_server.url + event.campaign.get_absolute_url())
+    ics = page.get_by_role("link", name="Add to calendar (.ics)")
+    assert ics.bounding_box()["height"] >= 44

@@ -58,7 +58,7 @@ def test_event_times_are_shown_in_the_event_zone(client, settings):
     )
     html = client.get(event.campaign.get_absolute_url()).content.decode()
     assert "Monday 1 June 2026, 16:00" in html
-    assert "Asia/Almaty time" in html
+    assert '<span title="Asia/Almaty">Almaty time</span>' in html
 
 
 def test_event_ics(client):
@@ -97,3 +97,31 @@ def test_ics_times_are_utc_in_summer_too(client):
     london = zoneinfo.ZoneInfo("Europe/London")
     event = EventFactory(starts_at=datetime.datetime(2026, 6, 1, 12, 0, tzinfo=london))
     assert "DTSTART:20260601T110000Z" in client.get(event.get_ics_url()).content.decode()
+
+
+def test_a_letters_card_gives_its_title_in_the_readers_language(
+    client, django_assert_max_num_queries
+):
+    from letters.models import LetterTranslation
+    from tests.factories import LetterFactory
+
+    letters = [LetterFactory(title=f"Letter {n}") for n in range(3)]
+    for letter in letters:
+        LetterTranslation.objects.create(
+            letter=letter,
+            language="kk",
+            title=f"Хат {letter.title[-1]}",
+            salutation="С",
+            body="Б",
+            closing="К",
+            is_ready=letter is not letters[2],
+        )
+    with django_assert_max_num_queries(4):  # the translations come in one query for all cards
+        html = client.get("/", HTTP_ACCEPT_LANGUAGE="kk").content.decode()
+    assert '<a href="/letters/' in html
+    assert 'lang="kk">Хат 0</a>' in html and 'lang="kk">Хат 1</a>' in html
+    assert 'lang="en">Letter 2</a>' in html  # its translation is not ready
+    campaign = client.get(letters[0].campaign.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="kk")
+    assert 'lang="kk">Хат 0</a>' in campaign.content.decode()
+    english = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'lang="en">Letter 0</a>' in english

@@ -484,3 +484,10 @@ def test_a_closed_letter_says_so_under_its_title_and_when_it_goes_in(client):
     state = "Closed to new signatures. To be handed in at Foreign Office on 16 December 2013."
     assert state in html[: html.index('class="letter-text')]
     assert "This letter is closed to new signatures" in html
+
+
+def test_the_embed_and_the_count_vary_by_the_readers_language(client, letter):
+    for name in ("letters:embed", "letters:count_json"):
+        response = client.get(reverse(name, kwargs={"slug": letter.slug}))
+        vary = {v.strip() for v in response["Vary"].split(",")}
+        assert {"Cookie", "Accept-Language"} <= vary, name

@@ -368,6 +368,8 @@ def test_a_kazakh_signer_reads_the_title_in_kazakh_where_a_translation_is_ready(
     assert title in mail.subject and title in mail.body
     page = client.get(link_path(mail, "confirm"), HTTP_ACCEPT_LANGUAGE="kk").content.decode()
     assert f"«{title}»" in page and '<html lang="kk">' in page
+    assert ("Мәтін." in page) == ready and ("This is a translation" in page) is False
+    assert ("Бұл — аударма" in page) == ready
     english = client.get(link_path(mail, "confirm"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "“Open letter to the Foreign Secretary”" in english  # the original, in English
 
