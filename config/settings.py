@@ -291,6 +291,13 @@ MAIL_BATCH_SIZE = env_int("MAIL_BATCH_SIZE", 100)
 # A claimed batch is a worker's for this long; if the worker dies, its rows are
 # claimed again after it. Longer than a batch can take (100 × the SMTP timeout).
 MAIL_CLAIM_LEASE_SECONDS = env_int("MAIL_CLAIM_LEASE_SECONDS", 3600)
+# How often each `manage.py worker` sweeps: owed mail nobody is draining,
+# and tasks a dead worker left RUNNING.
+WORKER_SWEEP_SECONDS = env_int("WORKER_SWEEP_SECONDS", 60)
+# A task RUNNING longer than this is taken to have lost its worker and runs
+# again; every task here is safe to run twice (a drain claims rows, the rest
+# are idempotent).
+TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 900)
 
 # Mail: printed on the console unless EMAIL_URL says otherwise.
 MAILERS = {"default": mailer_from_url(os.environ.get("EMAIL_URL", "console://"))}
@@ -298,7 +305,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Open letters <letters
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Tasks: "immediate" runs a task in-process after commit (development, tests);
-# "database" queues it for `manage.py db_worker` (production).
+# "database" queues it for `manage.py worker` (production).
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate")
 _task_backends = {
     "immediate": "django.tasks.backends.immediate.ImmediateBackend",

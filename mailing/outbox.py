@@ -160,6 +160,10 @@ class Outbox:
             **{self.due_field: now, self.attempts_field: 0}, **fields
         )
 
+    def has_due(self):
+        """Anything owed now: a new row, a retry come due, or a lease a dead worker left."""
+        return self.model.objects.filter(**{f"{self.due_field}__lte": timezone.now()}).exists()
+
     def next_due(self):
         """When the earliest row not due yet comes due (a lease or a retry), or None."""
         return (

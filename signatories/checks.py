@@ -46,7 +46,7 @@ def check_mail_off_the_request(app_configs, **kwargs):
     return [
         Error(
             "Tasks run inside web requests, so every signature would wait for mail to be sent.",
-            hint="Set TASKS_BACKEND=database and run `manage.py db_worker`.",
+            hint="Set TASKS_BACKEND=database and run `manage.py worker`.",
             id="signatories.E003",
         )
     ]
