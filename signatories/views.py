@@ -78,7 +78,8 @@ def sign(request, slug):
     # The same redirect whether the address is new or has signed before; it
     # carries the display choice just made, so the page can say what it means.
     thanks_url = reverse("letters:thanks", kwargs={"slug": letter.slug})
-    return redirect(f"{thanks_url}?shown={form.cleaned_data['display']}")
+    # "#main": without a fragment of its own, the browser would keep the form's #form-errors.
+    return redirect(f"{thanks_url}?shown={form.cleaned_data['display']}#main")
 
 
 def _shown_again(request, slug, form):

@@ -61,7 +61,7 @@ def test_with_redis_down_signing_and_the_letter_page_work(
 
     with on_commit():
         response = client.post(sign_url(letter), sign_data())
-    assert response.status_code == 302 and response["Location"].endswith("/thanks/?shown=full")
+    assert response.status_code == 302 and response["Location"].endswith("/thanks/?shown=full#main")
     assert Signatory.objects.filter(letter=letter).count() == 1
     assert len(mailoutbox) == 1  # the confirmation
     assert client.get(letter.get_absolute_url()).status_code == 200

@@ -137,7 +137,7 @@ def test_sign_redirects_to_the_thank_you_page(client, letter, mailoutbox, on_com
 
     assert response.status_code == 302
     thanks_url = reverse("letters:thanks", kwargs={"slug": letter.slug})
-    assert response["Location"] == f"{thanks_url}?shown=full"  # the display choice just made
+    assert response["Location"] == f"{thanks_url}?shown=full#main"  # the display choice just made
     signatory = Signatory.objects.get()
     assert signatory.consents_to_updates is True
     assert len(mailoutbox) == 1
@@ -448,3 +448,19 @@ def test_a_signer_who_asked_not_to_be_named_is_told_so_on_withdrawing_and_restor
     assert "Your signature is back" in restored and "your name will not be published" in restored
     hidden.refresh_from_db()
     assert hidden.withdrawn_at is None
+
+
+def test_a_confirm_link_opened_after_withdrawing_says_withdrawn_not_confirmed(client, signed):
+    _letter, mail = signed()
+    client.post(link_path(mail, "confirm"))
+    client.post(link_path(mail, "withdraw"))
+    html = client.get(link_path(mail, "confirm")).content.decode()
+    assert "This signature was withdrawn" in html and "Already confirmed" not in html
+
+
+def test_the_quick_message_is_shown_once(client, letter, on_commit):
+    from signatories.abuse import form_stamp
+
+    with on_commit():
+        response = client.post(sign_url(letter), sign_data(rendered=form_stamp(time.time())))
+    assert response.content.decode().count("That was very quick") == 1
