@@ -14,8 +14,8 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 \
 # Debian packages: PDF fonts; gettext to compile translations; chromium for the
 # browser tests (Playwright's own browser download does not work everywhere);
 # Java for the Nu HTML checker the tests run on every page; poppler and qpdf
-# to check PDFs the way a printer's tools read them.
-DEBIAN_PACKAGES := fonts-dejavu-core gettext chromium openjdk-17-jre-headless poppler-utils qpdf
+# to check PDFs the way a printer's tools read them; nginx to test deploy/nginx in front of the app.
+DEBIAN_PACKAGES := fonts-dejavu-core gettext chromium openjdk-17-jre-headless poppler-utils qpdf nginx
 
 .PHONY: install run test lint check-deploy clean system-packages bench-deps messages
 
