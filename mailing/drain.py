@@ -20,6 +20,8 @@ logger = logging.getLogger(__name__)
 # A drain that breaks gives its rows back and asks for another this much later:
 # whatever broke it may break the next one too.
 GIVE_BACK_DELAY_SECONDS = 60
+# A row due now but locked by another transaction: looked at again this much later.
+LOCKED_RETRY_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -105,10 +107,18 @@ def _send_one(outbox, row):
 
 
 def _again_when_due(outbox, again):
-    """Rows that wait (a retry, a dead worker's lease) go out when due, mail coming in or not."""
+    """Rows that wait (a retry, a dead worker's lease) go out when due, mail coming in or not.
+
+    A row due now that the claim passed by is held by a request still writing
+    it (a repeat signature updating its row: SKIP LOCKED skips it); it is
+    looked at again in LOCKED_RETRY_SECONDS, not left for the worker's sweep.
+    """
     if again.at is None:
         return
-    due = outbox.next_due()
+    if outbox.has_due():
+        due = timezone.now() + timedelta(seconds=LOCKED_RETRY_SECONDS)
+    else:
+        due = outbox.next_due()
     if due is None:
         return
     # One wake-up per outbox and moment, however many drains end before it.

@@ -132,3 +132,45 @@ def test_without_a_deferring_backend_nothing_waits_and_no_helper_is_asked(
     owed(letter, 1)
     monkeypatch.setattr(CONFIRMATIONS, "send", lambda row: (_ for _ in ()).throw(MailNotSent()))
     assert outbox_drain(outbox=CONFIRMATIONS, again=Again()) == 0  # and no error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_locked_by_a_request_is_looked_at_again_in_seconds(letter, mailoutbox):
+    """A repeat signature holds the row while the drain runs: passed by, not forgotten."""
+    import threading
+
+    from django.db import connection, connections
+
+    from mailing.drain import LOCKED_RETRY_SECONDS
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks and SKIP LOCKED are PostgreSQL's")
+    [signer] = owed(letter, 1)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_row():
+        other = connections.create_connection("default")
+        with other.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute(
+                "SELECT id FROM signatories_signatory WHERE id = %s FOR UPDATE", [signer.pk]
+            )
+            locked.set()
+            release.wait(20)
+            cursor.execute("ROLLBACK")
+        other.close()
+
+    holder = threading.Thread(target=hold_the_row)
+    holder.start()
+    asked = Asked()
+    try:
+        assert locked.wait(10)
+        before = timezone.now()
+        assert outbox_drain(outbox=CONFIRMATIONS, again=asked.again()) == 0
+    finally:
+        release.set()
+        holder.join()
+    [when] = asked.later
+    assert 0 < (when - before).total_seconds() <= LOCKED_RETRY_SECONDS + 1
+    assert mailoutbox == []
+    assert outbox_drain(outbox=CONFIRMATIONS) == 1  # the lock gone, the row goes
