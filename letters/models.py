@@ -96,31 +96,30 @@ class Letter(models.Model):
     def get_absolute_url(self):
         return reverse("letters:detail", kwargs={"slug": self.slug})
 
-    def version_in(self, language):
-        """The ready translation in `language`, else the letter itself (same text fields)."""
-        if language == self.language:
-            return self
-        if "translations" in getattr(self, "_prefetched_objects_cache", {}):  # a list page
-            ready = [t for t in self.translations.all() if t.is_ready and t.language == language]
-            return ready[0] if ready else self
-        return self.translations.filter(language=language, is_ready=True).first() or self
-
     def title_in(self, language):
         """The title in `language` where a ready translation has one, else as written.
 
         What a Kazakh signer reads on their confirmation page and in their
         mail; the letter itself is handed in as written.
         """
+        return self.version_in(language).title
+
+    def version_in(self, language):
+        """The ready translation in `language`, else the letter itself (same text fields).
+
+        Kept per instance: a page or a mail asks several times for the same one.
+        """
         if language == self.language:
-            return self.title
-        memo = self.__dict__.setdefault("_titles", {})
+            return self
+        memo = self.__dict__.setdefault("_versions", {})
         if language not in memo:
-            translated = (
-                self.translations.filter(language=language, is_ready=True)
-                .values_list("title", flat=True)
-                .first()
-            )
-            memo[language] = translated or self.title
+            if "translations" in getattr(self, "_prefetched_objects_cache", {}):  # a list page
+                ready = [
+                    t for t in self.translations.all() if t.is_ready and t.language == language
+                ]
+            else:
+                ready = list(self.translations.filter(language=language, is_ready=True)[:1])
+            memo[language] = ready[0] if ready else self
         return memo[language]
 
     @property

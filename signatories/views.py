@@ -197,7 +197,7 @@ def _ask_then_act(request, token, *, purpose, act, ask_template, done_template):
             return _link_problem(request, AlreadyDone(signatory), action=purpose)
         return render(request, ask_template, {"signatory": signatory, "letter": signatory.letter})
     try:
-        done = act(token)
+        done = act(token=token)
     except (tokens.TokenInvalid, AlreadyDone) as error:
         return _link_problem(request, error, action=purpose)
     # `act` gives the signatory, or the letter when nothing of the signatory is left (erase).
@@ -214,7 +214,7 @@ def withdraw(request, token):
         request,
         token,
         purpose=tokens.WITHDRAW,
-        act=lambda token: signatory_withdraw(token=token),
+        act=signatory_withdraw,
         ask_template="signatories/withdraw.html",
         done_template="signatories/withdrawn.html",
     )
@@ -230,7 +230,7 @@ def unsubscribe(request, token):
         request,
         token,
         purpose=tokens.UNSUBSCRIBE,
-        act=lambda token: signatory_unsubscribe(token=token),
+        act=signatory_unsubscribe,
         ask_template="signatories/unsubscribe.html",
         done_template="signatories/unsubscribed.html",
     )
@@ -243,7 +243,7 @@ def erase(request, token):
         request,
         token,
         purpose=tokens.ERASE,
-        act=lambda token: signatory_erase(token=token),
+        act=signatory_erase,
         ask_template="signatories/erase.html",
         done_template="signatories/erased.html",
     )
@@ -257,7 +257,7 @@ def restore(request, token):
         request,
         token,
         purpose=tokens.RESTORE,
-        act=lambda token: signatory_restore(token=token),
+        act=signatory_restore,
         ask_template="signatories/restore.html",
         done_template="signatories/restored.html",
     )
