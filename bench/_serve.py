@@ -105,7 +105,8 @@ class SmtpSink:
         raise RuntimeError("the SMTP sink did not start")
 
     def lines(self):
-        return [line.split("\t") for line in self.path.read_text().splitlines()]
+        """(recipient, kind, link) per mail received."""
+        return [line.split("\t")[:3] for line in self.path.read_text().splitlines()]
 
     def stop(self):
         self.process.terminate()

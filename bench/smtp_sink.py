@@ -1,7 +1,8 @@
 """A local SMTP server for the load bench: accepts every message, writes one line per recipient.
 
 Run as `python bench/smtp_sink.py PORT OUTFILE`. Each line: recipient, the
-subject's first word, and the confirmation link if the body holds one.
+kind of mail (a confirmation or other), the confirmation link if the body
+holds one, and when the message was accepted (Unix time).
 """
 
 import email
@@ -25,7 +26,8 @@ class Sink:
         link = LINK.search(body)
         kind = "confirm" if str(message["Subject"]).startswith("Please confirm") else "other"
         for rcpt in envelope.rcpt_tos:
-            self.out.write(f"{rcpt}\t{kind}\t{link.group(0) if link else '-'}\n")
+            link_text = link.group(0) if link else "-"
+            self.out.write(f"{rcpt}\t{kind}\t{link_text}\t{time.time():.3f}\n")
         self.out.flush()
         return "250 OK"
 

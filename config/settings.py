@@ -286,6 +286,9 @@ ANONYMISE_AFTER_DELIVERY_DAYS = env_int("ANONYMISE_AFTER_DELIVERY_DAYS", 90)
 ALREADY_SIGNED_NOTICE_HOURS = env_int("ALREADY_SIGNED_NOTICE_HOURS", 24)
 # A mail that fails is tried again this many times, waiting longer each time.
 MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 6)
+# The longest wait between two tries (they start at a minute and double up to
+# this); a claim lease must be longer (mailing/checks.py).
+MAIL_RETRY_MAX_SECONDS = env_int("MAIL_RETRY_MAX_SECONDS", 1800)
 # Confirmations a worker claims and sends at a time.
 MAIL_BATCH_SIZE = env_int("MAIL_BATCH_SIZE", 100)
 # A claimed batch is a worker's for this long; if the worker dies, its rows are
@@ -408,6 +411,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"request_line": {"()": "config.logging.RequestLineFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
@@ -415,7 +419,8 @@ LOGGING = {
         # every line a second time through the root handler.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # 4xx lines name the path, and a path can hold a confirmation token.
-        "django.request": {"level": "ERROR"},
+        # 5xx lines: the token cut out of mail links; a database outage one line each.
+        "django.request": {"level": "ERROR", "filters": ["request_line"]},
         "django.server": {"level": "INFO"},
         # Its lines name the username tried, which may be an address.
         "axes": {"level": "ERROR"},

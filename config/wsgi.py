@@ -8,7 +8,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Web requests give up on a stuck statement or lock in seconds (a 503 with a
 # retry message), well inside gunicorn's 30 s timeout; see config/settings.py.
 os.environ.setdefault("DB_STATEMENT_TIMEOUT_MS", "5000")
-os.environ.setdefault("DB_LOCK_TIMEOUT_MS", "2000")
+os.environ.setdefault("DB_LOCK_TIMEOUT_MS", "1000")
 
 
 def reject_non_text_charsets(app):

@@ -5,12 +5,14 @@ task backend at all.
 """
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from mailing.outbox import MailNotSent
@@ -22,6 +24,10 @@ logger = logging.getLogger(__name__)
 GIVE_BACK_DELAY_SECONDS = 60
 # A row due now but locked by another transaction: looked at again this much later.
 LOCKED_RETRY_SECONDS = 5
+# How long a drain keeps trying to record what it did (a mail sent, rows it
+# holds) while the database is away, before leaving it to the lease.
+DATABASE_PATIENCE_SECONDS = 120
+DATABASE_AWAY = (OperationalError, InterfaceError)
 
 
 @dataclass(frozen=True)
@@ -74,18 +80,18 @@ def _send_claimed(outbox, ids, again):
     sent = 0
     try:
         for row in outbox.rows(ids):
-            sent += _send_one(outbox, row)
+            sent += _send_one(outbox, row, unfinished)
             unfinished.discard(row.pk)
         unfinished.clear()  # rows gone since the claim (erased) owe nothing
     finally:
         if unfinished:
-            outbox.give_back(unfinished)
+            _when_database_back(lambda: outbox.give_back(unfinished))
             if again.at:
                 again.at(timezone.now() + timedelta(seconds=GIVE_BACK_DELAY_SECONDS))
     return sent
 
 
-def _send_one(outbox, row):
+def _send_one(outbox, row, unfinished):
     if not outbox.still_owed(row):
         outbox.settle(row, **outbox.not_owed_fields(row))
         return 0
@@ -98,12 +104,38 @@ def _send_one(outbox, row):
     try:
         outbox.send(row)
     except MailNotSent:
-        due = outbox.retry_later(row)
+        due = _when_database_back(lambda: outbox.retry_later(row))
         if due is None:
             logger.warning("Gave up on %s mail %s after the last attempt", outbox.name, row.pk)
         return 0
-    outbox.settle(row, **outbox.sent_fields(timezone.now()))
+    # Gone: never given back, whatever happens next; if it cannot be recorded,
+    # it stays leased and goes again only when the lease runs out.
+    unfinished.discard(row.pk)
+    sent_at = timezone.now()
+    _when_database_back(lambda: outbox.settle(row, **outbox.sent_fields(sent_at)))
     return 1
+
+
+def _when_database_back(write):
+    """Run a write the drain owes the outbox, waiting out a database that restarts.
+
+    The mail has gone (or failed) and the worker knows it: recording that once
+    the database is back keeps the mail from going twice, and gives back held
+    rows now instead of after the lease (an hour by default). Past
+    DATABASE_PATIENCE_SECONDS the error goes up and the lease covers the rest,
+    as for a worker that died.
+    """
+    wait, deadline = 1.0, time.monotonic() + DATABASE_PATIENCE_SECONDS
+    while True:
+        try:
+            return write()
+        except DATABASE_AWAY:
+            if connection.in_atomic_block or time.monotonic() + wait > deadline:
+                raise
+            logger.warning("The database is away; trying again in %.0f s", wait)
+            connection.close()  # the next try opens a new connection
+            time.sleep(wait)
+            wait = min(wait * 2, 15)
 
 
 def _again_when_due(outbox, again):

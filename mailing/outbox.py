@@ -28,17 +28,14 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-# The longest wait between two tries; a lease must be longer (signatories/checks.py).
-MAX_BACKOFF_SECONDS = 1800
-
 
 class MailNotSent(Exception):
     """A mail that failed, described without the address it was for."""
 
 
 def backoff(attempt):
-    """Seconds before the next try: 1, 2, 4, 8, 16 minutes, then every 30."""
-    return min(60 * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
+    """Seconds before the next try: 1, 2, 4, 8, 16 minutes, then every 30 (by default)."""
+    return min(60 * 2 ** (attempt - 1), settings.MAIL_RETRY_MAX_SECONDS)
 
 
 class Outbox:
@@ -146,13 +143,13 @@ class Outbox:
 
         Rows already in it are brought forward if they wait on a retry, and
         left alone if a worker holds them: a lease reaches further ahead than
-        the longest retry wait (signatories/checks.py makes sure), so a due
+        the longest retry wait (mailing/checks.py makes sure), so a due
         time beyond that is a lease, and moving it would let a second worker
         send the same mail. (A row leased longer ago than the lease less the
         longest wait is taken for a dead worker's, and brought forward.)
         """
         now = timezone.now()
-        horizon = now + timedelta(seconds=MAX_BACKOFF_SECONDS)
+        horizon = now + timedelta(seconds=settings.MAIL_RETRY_MAX_SECONDS)
         not_held = Q(**{f"{self.due_field}__isnull": True}) | Q(
             **{f"{self.due_field}__lte": horizon}
         )

@@ -111,7 +111,7 @@ def test_web_processes_get_statement_and_lock_timeouts_on_postgresql():
     for name in ("DB_STATEMENT_TIMEOUT_MS", "DB_LOCK_TIMEOUT_MS"):
         env.pop(name, None)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert out.stdout.strip() == "-c statement_timeout=5000 -c lock_timeout=2000", out.stderr
+    assert out.stdout.strip() == "-c statement_timeout=5000 -c lock_timeout=1000", out.stderr
     commands = subprocess.run(
         [
             sys.executable,

@@ -3,80 +3,29 @@ journey through it, its body limit, and slow clients kept off the app."""
 
 import http.cookiejar
 import re
-import shutil
 import socket
-import subprocess
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 
+from bench._nginx import Nginx, nginx_available
 from signatories.models import Signatory
 from tests.factories import LetterFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ROOT = Path(__file__).resolve().parents[2]
-COMMON = ROOT / "deploy" / "nginx" / "letters-common.conf"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
 
 @pytest.fixture
 def nginx(live_server, tmp_path):
     """nginx on a loopback port, TLS off, with the site's shared settings, proxying to the app."""
-    if not Path(NGINX).exists():
+    if not nginx_available():
         pytest.skip("needs nginx: `make install` installs Debian's")
-    port = _free_port()
-    app = live_server.url.removeprefix("http://")
-    temp = {name: tmp_path / name for name in ["body", "proxy", "fastcgi", "uwsgi", "scgi"]}
-    conf = tmp_path / "nginx.conf"
-    conf.write_text(
-        f"""daemon off;
-pid {tmp_path}/nginx.pid;
-error_log {tmp_path}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    include /etc/nginx/mime.types;
-    client_body_temp_path {temp["body"]};
-    proxy_temp_path {temp["proxy"]};
-    fastcgi_temp_path {temp["fastcgi"]};
-    uwsgi_temp_path {temp["uwsgi"]};
-    scgi_temp_path {temp["scgi"]};
-    upstream letters_app {{ server {app}; keepalive 4; }}
-    server {{
-        listen 127.0.0.1:{port};
-        server_name localhost;
-        include {COMMON};
-    }}
-}}
-"""
-    )
-    process = subprocess.Popen(
-        [NGINX, "-c", str(conf), "-p", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            if process.poll() is not None:
-                pytest.fail(f"nginx did not start: {process.stderr.read().decode()}")
-            time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(10)
+    server = Nginx(tmp_path, live_server.url.removeprefix("http://"))
+    yield server.url
+    server.stop()
 
 
 def test_a_supporter_signs_through_nginx(nginx, settings):

@@ -6,6 +6,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 
 from mailing.drain import GIVE_BACK_DELAY_SECONDS, Again, outbox_drain
@@ -174,3 +175,56 @@ def test_a_row_locked_by_a_request_is_looked_at_again_in_seconds(letter, mailout
     assert 0 < (when - before).total_seconds() <= LOCKED_RETRY_SECONDS + 1
     assert mailoutbox == []
     assert outbox_drain(outbox=CONFIRMATIONS) == 1  # the lock gone, the row goes
+
+
+@pytest.mark.django_db(transaction=True)  # a drain waits for the database outside a transaction
+def test_a_mail_sent_while_the_database_went_away_is_recorded_when_it_is_back(
+    letter, mailoutbox, monkeypatch
+):
+    """PostgreSQL restarting mid-drain: the sent mail is settled on the next try, not resent
+    after the lease, and the rest of the batch goes out in the same drain."""
+    owed(letter, 3)
+    real, failures = CONFIRMATIONS.settle, []
+
+    def settle_once_the_database_is_back(row, **fields):
+        if not failures:
+            failures.append(row.pk)
+            raise OperationalError("the connection is closed")
+        real(row, **fields)
+
+    monkeypatch.setattr(CONFIRMATIONS, "settle", settle_once_the_database_is_back)
+    monkeypatch.setattr("mailing.drain.time.sleep", lambda seconds: None)
+
+    assert outbox_drain(outbox=CONFIRMATIONS) == 3
+
+    assert len(failures) == 1
+    assert len(mailoutbox) == 3 and len({m.to[0] for m in mailoutbox}) == 3
+    assert not Signatory.objects.exclude(confirmation_due_at=None).exists()
+    assert Signatory.objects.get(pk=failures[0]).confirmation_sent_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_away_past_the_drains_patience_leaves_the_rows_to_the_lease(
+    letter, mailoutbox, monkeypatch
+):
+    [signer] = owed(letter, 1)
+
+    tries = []
+
+    def database_gone(row, **fields):
+        tries.append(row.pk)
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(CONFIRMATIONS, "settle", database_gone)
+    clock = iter(range(0, 10_000, 10))  # each look at the clock, ten seconds on
+    monkeypatch.setattr("mailing.drain.time.monotonic", lambda: next(clock))
+    monkeypatch.setattr("mailing.drain.time.sleep", lambda seconds: None)
+
+    with pytest.raises(OperationalError):
+        outbox_drain(outbox=CONFIRMATIONS)
+
+    assert 5 < len(tries) < 20  # tried again and again, then gave up on waiting
+
+    leased = Signatory.objects.get(pk=signer.pk)
+    assert leased.confirmation_due_at > timezone.now()  # not given back: claimed after the lease
+    assert len(mailoutbox) == 1

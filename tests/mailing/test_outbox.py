@@ -6,9 +6,10 @@ The confirmations outbox stands for every kind: its rows are signatures owed a m
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
-from mailing.outbox import MAX_BACKOFF_SECONDS, backoff, outbox_named
+from mailing.outbox import backoff, outbox_named
 from signatories.models import Signatory
 from signatories.outboxes import CONFIRMATIONS
 from tests.factories import SignatoryFactory
@@ -75,7 +76,7 @@ def test_settle_takes_the_row_out_with_what_the_kind_records(letter):
 
 def test_the_waits_between_tries_grow_and_stop_growing():
     assert [backoff(n) for n in range(1, 8)] == [60, 120, 240, 480, 960, 1800, 1800]
-    assert max(backoff(n) for n in range(1, 50)) == MAX_BACKOFF_SECONDS
+    assert max(backoff(n) for n in range(1, 50)) == settings.MAIL_RETRY_MAX_SECONDS
 
 
 def test_a_failed_try_comes_due_after_the_backoff_then_is_given_up(letter, settings):
@@ -111,7 +112,8 @@ def test_add_owes_again_brings_retries_forward_and_leaves_leased_rows_to_their_w
     [waiting] = owed(letter, 1, due=now + timedelta(seconds=backoff(2)), confirmation_attempts=2)
     [leased] = owed(letter, 1)
     CONFIRMATIONS.claim(5)  # leases `leased`; `waiting` is not due
-    assert row(leased.pk).confirmation_due_at > now + timedelta(seconds=MAX_BACKOFF_SECONDS)
+    longest_wait = timedelta(seconds=settings.MAIL_RETRY_MAX_SECONDS)
+    assert row(leased.pk).confirmation_due_at > now + longest_wait
 
     count = CONFIRMATIONS.add(Signatory.objects.all(), confirmation_sent_at=None)
 
@@ -120,7 +122,8 @@ def test_add_owes_again_brings_retries_forward_and_leaves_leased_rows_to_their_w
         added = row(pk)
         assert added.confirmation_due_at <= timezone.now()
         assert added.confirmation_attempts == 0
-    assert row(leased.pk).confirmation_due_at > now + timedelta(seconds=MAX_BACKOFF_SECONDS)
+    longest_wait = timedelta(seconds=settings.MAIL_RETRY_MAX_SECONDS)
+    assert row(leased.pk).confirmation_due_at > now + longest_wait
 
 
 def test_next_due_is_the_earliest_row_still_waiting(letter):
@@ -130,3 +133,8 @@ def test_next_due_is_the_earliest_row_still_waiting(letter):
     owed(letter, 1, due=now + timedelta(minutes=3))
     assert now + timedelta(minutes=3) - timedelta(seconds=1) < CONFIRMATIONS.next_due()
     assert CONFIRMATIONS.next_due() <= now + timedelta(minutes=3)
+
+
+def test_the_longest_wait_between_tries_is_a_setting(settings):
+    settings.MAIL_RETRY_MAX_SECONDS = 90
+    assert [backoff(n) for n in range(1, 5)] == [60, 90, 90, 90]
