@@ -2,10 +2,14 @@ import zoneinfo
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from campaign.models import Campaign, Demand, Event, Resource
 from config.admin import LabelledTabularInline
+from teams.admin import CampaignMemberInline, TeamScopedAdmin
+from teams.models import CampaignMember, Role
+from teams.services import team_groups_sync, team_member_set
 
 
 class DemandInline(LabelledTabularInline):
@@ -78,19 +82,37 @@ class EventInline(LabelledTabularInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(TeamScopedAdmin, admin.ModelAdmin):
+    team_path = ""
     list_display = ["title", "slug", "contact_email", "created_at"]
     search_fields = ["title", "summary"]
     prepopulated_fields = {"slug": ["title"]}
-    inlines = [DemandInline, EventInline, ResourceInline]
+    inlines = [DemandInline, EventInline, ResourceInline, CampaignMemberInline]
     view_on_site = True
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change and not request.user.is_superuser:
+            # Whoever starts a campaign organises it; otherwise it would vanish from their view.
+            team_member_set(campaign=obj, user=request.user, role=Role.ORGANISER)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not CampaignMember:
+            return super().save_formset(request, form, formset, change)
+        # Superusers edit the team here; each person's role groups follow (teams/services.py).
+        before = set(formset.queryset.values_list("user", flat=True))
+        super().save_formset(request, form, formset, change)
+        after = set(form.instance.team.values_list("user", flat=True))
+        for user in get_user_model().objects.filter(pk__in=before | after):
+            team_groups_sync(user)
+        return None
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(TeamScopedAdmin, admin.ModelAdmin):
     form = EventForm
     list_display = ["title", "campaign", "local_time", "place"]
-    list_filter = ["campaign"]
+    list_filter = [("campaign", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["campaign"]
     search_fields = ["title", "place", "address"]
     date_hierarchy = "starts_at"

@@ -17,11 +17,12 @@ class OrganisersAdminSite(admin.AdminSite):
     # The moderation queue is wide; the page needs the width more than a second menu.
     enable_nav_sidebar = False
 
-    WORK = ["letters", "signatories", "campaign"]
+    WORK = ["letters", "signatories", "campaign", "teams"]
     MODELS = {
         "letters": ["Letter", "Update", "Delivery", "PaperSheet"],
         "signatories": ["Signatory", "ModerationAction"],
         "campaign": ["Campaign", "Event", "Demand", "Resource"],
+        "teams": ["ContactView", "CampaignMember"],
     }
 
     def get_app_list(self, request, app_label=None):
@@ -57,7 +58,10 @@ class LabelledTabularInline(admin.TabularInline):
                 where = "new row" if index is None else f"row {index + 1}"
                 for field in form.fields.values():
                     if not field.widget.is_hidden:
-                        field.widget.attrs.setdefault("aria-label", f"{field.label}, {where}")
+                        # A foreign key's select sits inside RelatedFieldWidgetWrapper,
+                        # which renders its own copy of the inner widget.
+                        widget = getattr(field.widget, "widget", field.widget)
+                        widget.attrs.setdefault("aria-label", f"{field.label}, {where}")
 
         return LabelledFormSet
 

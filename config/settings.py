@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "campaign",
     "letters",
     "signatories",
+    "teams",
 ]
 
 MIDDLEWARE = [
@@ -354,13 +355,12 @@ if env_bool("BEHIND_TLS_PROXY", False):
 SECURE_REFERRER_POLICY = "same-origin"
 # The site uses no camera, location, payment or sensor, and runs no script:
 # a page (or anything injected into one) may use none of them.
+# Only features Chromium knows: an unknown one is a console error on every page.
 PERMISSIONS_POLICY = {
     feature: []
     for feature in [
         "accelerometer",
-        "ambient-light-sensor",
         "autoplay",
-        "bluetooth",
         "browsing-topics",
         "camera",
         "display-capture",

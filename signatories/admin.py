@@ -4,10 +4,18 @@ from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 
 from config.admin import ReadOnlyAdminMixin
-from signatories.models import ModerationAction, Signatory
-from signatories.roles import can_see_contacts
+from signatories.models import ModerationAction, ModerationEntry, Signatory
 from signatories.services.entry import signatory_admin_save
 from signatories.services.moderation import signatories_decide, signatories_set_notable
+from teams.access import (
+    ANY_ROLE,
+    may_see_contacts,
+    may_see_contacts_everywhere,
+    team_campaign_ids,
+)
+from teams.admin import TeamScopedAdmin
+from teams.models import LookedAt
+from teams.services import contact_view_record
 
 
 class ModerationQueueFilter(admin.SimpleListFilter):
@@ -118,7 +126,9 @@ class SignatoryAdminForm(forms.ModelForm):
 
 
 @admin.register(Signatory)
-class SignatoryAdmin(admin.ModelAdmin):
+class SignatoryAdmin(TeamScopedAdmin, admin.ModelAdmin):
+    team_path = "letter__campaign"
+    team_change_roles = ANY_ROLE  # moderators decide on signatures
     form = SignatoryAdminForm
     # Fits 1280 pixels with the e-mail column (admin-extra.css lets long text wrap);
     # the source is among the flags when it is not the web form.
@@ -137,7 +147,7 @@ class SignatoryAdmin(admin.ModelAdmin):
     list_editable = ["kind", "sort_name"]
     list_filter = [
         ModerationQueueFilter,
-        "letter",
+        ("letter", admin.RelatedOnlyFieldListFilter),
         ("status", DecisionFilter),
         "kind",
         "source",
@@ -195,7 +205,29 @@ class SignatoryAdmin(admin.ModelAdmin):
             "queue_chosen": ModerationQueueFilter.TITLES.get(queue) if queue else None,
             **(extra_context or {}),
         }
-        return super().changelist_view(request, extra_context=context)
+        response = super().changelist_view(request, extra_context=context)
+        if may_see_contacts_everywhere(request.user) and hasattr(response, "context_data"):
+            self._record_list_look(request, response.context_data["cl"].result_list)
+        return response
+
+    def _record_list_look(self, request, rows):
+        """The e-mail column shows addresses: each letter's in the access log, as counted."""
+        shown = {}
+        for signatory in rows:  # evaluates the page's rows once; the template reuses them
+            if signatory.email:
+                letter, count = shown.get(signatory.letter_id, (signatory.letter, 0))
+                shown[signatory.letter_id] = (letter, count + 1)
+        for letter, count in shown.values():
+            contact_view_record(
+                user=request.user, letter=letter, what=LookedAt.SIGNATURE_LIST, addresses=count
+            )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.email and may_see_contacts(request.user, obj.letter.campaign_id):
+            contact_view_record(
+                user=request.user, letter=obj.letter, what=LookedAt.SIGNATURE_PAGE, addresses=1
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_changelist_form(self, request, **kwargs):
         """Each row's editable cells named for screen readers ("Kind of Ada Lovelace")."""
@@ -212,23 +244,28 @@ class SignatoryAdmin(admin.ModelAdmin):
 
         return RowForm
 
-    # Contact details: only for holders of the contact permission.
+    # Contact details: for organisers with the contact permission, campaign by campaign.
+    # Lists and searches span campaigns: e-mail there only for an organiser of every
+    # campaign they are on (a moderator elsewhere could otherwise search by address).
 
     def get_list_display(self, request):
         columns = list(super().get_list_display(request))
-        if can_see_contacts(request.user):
+        if may_see_contacts_everywhere(request.user):
             columns.insert(2, "email")
         return columns
 
     def get_search_fields(self, request):
         fields = list(super().get_search_fields(request))
-        if can_see_contacts(request.user):
+        if may_see_contacts_everywhere(request.user):
             fields.append("email")
         return fields
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if can_see_contacts(request.user):
+        campaign = obj.letter.campaign_id if obj is not None else None
+        if obj is None and may_see_contacts_everywhere(request.user):
+            return fieldsets
+        if obj is not None and may_see_contacts(request.user, campaign):
             return fieldsets
         return [
             (title, {**opts, "fields": [f for f in opts["fields"] if f != "email"]})
@@ -338,17 +375,38 @@ class SignatoryAdmin(admin.ModelAdmin):
 
 @admin.register(ModerationAction)
 class ModerationActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Decisions that touched a signature of the user's campaigns."""
+
     list_display = ["decided_at", "decision", "count", "moderator"]
-    list_filter = ["decision", "moderator"]
+    list_filter = ["decision", ("moderator", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["moderator"]
     date_hierarchy = "decided_at"
     fields = ["decided_at", "decision", "moderator", "count", "letters"]
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        touched = ModerationEntry.objects.filter(
+            signatory__letter__campaign__in=team_campaign_ids(request.user)
+        ).values("action")
+        return queryset.filter(pk__in=touched)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None and not request.user.is_superuser:
+            # A decision across campaigns shows only the letters of the user's own.
+            obj.visible_entries = obj.entries.filter(
+                signatory__letter__campaign__in=team_campaign_ids(request.user)
+            )
+        return obj
+
     @admin.display(description="signatures per letter")
     def letters(self, obj):
+        entries = obj.visible_entries if hasattr(obj, "visible_entries") else obj.entries.all()
         rows = (
-            obj.entries.values("signatory__letter__title")
+            entries.values("signatory__letter__title")
             .annotate(n=Count("pk"))
             .order_by("signatory__letter__title")
         )

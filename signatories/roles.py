@@ -1,8 +1,10 @@
-"""The two organiser roles, as Django groups.
+"""The two organiser roles, as Django groups: the kinds of thing each role does.
 
 Moderators decide on signatures but never see an e-mail address; organisers
 run campaigns and letters, type in paper forms and may see and export contact
-details (the `view_contact_details` permission).
+details (the `view_contact_details` permission). Where they may do it is each
+campaign's team (teams/): a user in these groups sees only the campaigns whose
+team they are on, and the role they hold there.
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -11,11 +13,6 @@ from django.db import transaction
 MODERATORS = "Moderators"
 ORGANISERS = "Organisers"
 CONTACT_PERMISSION = "signatories.view_contact_details"
-
-
-def can_see_contacts(user):
-    """E-mail addresses, on screen or exported: organisers, never moderators."""
-    return user.has_perm(CONTACT_PERMISSION)
 
 
 def can_add_signatures(user):
@@ -49,6 +46,7 @@ ORGANISER_PERMISSIONS = [
     "signatories.add_signatory",
     "signatories.delete_signatory",
     "signatories.view_contact_details",
+    "teams.view_contactview",  # the campaign's access log
 ]
 
 

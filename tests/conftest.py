@@ -65,15 +65,32 @@ def roles(db):
     return roles_setup()
 
 
+class TeamClient(Client):
+    """A staff member on the team of every campaign that exists when they make a request.
+
+    The tests of a feature are about one team at work; tests/teams/ tests the
+    walls between teams with clients that are on one team only.
+    """
+
+    def request(self, **request):
+        from campaign.models import Campaign
+        from teams.services import team_member_set
+
+        for campaign in Campaign.objects.exclude(team__user=self.user):
+            team_member_set(campaign=campaign, user=self.user, role=self.role)
+        return super().request(**request)
+
+
 def _staff_client(roles, django_user_model, group_name):
-    """A client of its own, logged in as a staff member of one group."""
+    """A client of its own, logged in as a staff member of one group, on every team."""
     user = django_user_model.objects.create_user(
         username=group_name.lower(), password="not-used", is_staff=True
     )
     user.groups.add(roles[group_name])
-    client = Client()
+    client = TeamClient()
     client.force_login(user)
     client.user = user
+    client.role = {"Organisers": "organiser", "Moderators": "moderator"}[group_name]
     return client
 
 

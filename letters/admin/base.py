@@ -1,14 +1,22 @@
 """One guard for the organisers' pages that hang off a letter: this letter, if this user may."""
 
 from config.admin import admin_page, may_change, may_view, page_context
-from signatories.roles import can_add_signatures, can_see_contacts
+from signatories.roles import can_add_signatures
+from teams.access import ORGANISER, may_see_contacts, team_allows
 
 MAY = {
     "view": may_view,
     "change": may_change,
-    "add signatures": lambda admin, request, letter: can_add_signatures(request.user),
-    "see contacts": lambda admin, request, letter: can_see_contacts(request.user),
+    "add signatures": lambda admin, request, letter: may_add_signatures(request.user, letter),
+    "see contacts": lambda admin, request, letter: may_see_contacts(
+        request.user, letter.campaign_id
+    ),
 }
+
+
+def may_add_signatures(user, letter):
+    """Typing in and importing paper sign-ups, printing sheets: an organiser of its campaign."""
+    return can_add_signatures(user) and team_allows(user, letter.campaign_id, ORGANISER)
 
 
 def letter_page(may):
@@ -23,6 +31,6 @@ def tool_context(model_admin, request, letter, **extra):
         request,
         letter,
         letter=letter,
-        show_emails=can_see_contacts(request.user),
+        show_emails=may_see_contacts(request.user, letter.campaign_id),
         **extra,
     )

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -14,7 +15,7 @@ from django.utils.html import format_html
 
 from config.admin import ReadOnlyAdminMixin
 from letters.admin.base import letter_page, tool_context
-from letters.csv_export import csv_lines
+from letters.csv_export import csv_lines, export_queryset
 from letters.models import Delivery, Letter
 from letters.pdf import render_letter_pdf
 from letters.services.lifecycle import (
@@ -25,8 +26,11 @@ from letters.services.lifecycle import (
     letter_deliver,
     refusal_reason,
 )
-from signatories.roles import can_see_contacts
 from signatories.selectors import signatory_likely_duplicates
+from teams.access import CONTACT_PERMISSION, ORGANISER, may_see_contacts, team_campaign_ids
+from teams.admin import TeamScopedAdmin
+from teams.models import LookedAt
+from teams.services import contact_view_record
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
@@ -92,7 +96,14 @@ def pdf_response(letter, *, with_translations=False):
     )
 
 
-def csv_response(letter, *, everything=False):
+def csv_response(request, letter, *, everything=False):
+    """The staff CSV, streamed; the look at its addresses goes in the access log first."""
+    contact_view_record(
+        user=request.user,
+        letter=letter,
+        what=LookedAt.ALL_CSV if everything else LookedAt.CONTACTS_CSV,
+        addresses=export_queryset(letter, everything=everything).exclude(email="").count(),
+    )
     lines = csv_lines(letter, everything=everything)
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     which = "all-signatures" if everything else "contacts"
@@ -168,10 +179,13 @@ class DeliveryPages:
     @letter_page("see contacts")
     def csv_export_view(self, request, letter):
         """The live list with contact details; ?all=1 for every signature in any state."""
-        return csv_response(letter, everything=request.GET.get("all") == "1")
+        return csv_response(request, letter, everything=request.GET.get("all") == "1")
 
     def has_export_contacts_permission(self, request):
-        return can_see_contacts(request.user)
+        user = request.user
+        return user.has_perm(CONTACT_PERMISSION) and (
+            user.is_superuser or bool(team_campaign_ids(user, ORGANISER))
+        )
 
     def _one_letter(self, request, queryset):
         if queryset.count() != 1:
@@ -187,11 +201,14 @@ class DeliveryPages:
     @admin.action(description="Export contact details (CSV)", permissions=["export_contacts"])
     def export_contacts(self, request, queryset):
         letter = self._one_letter(request, queryset)
-        return letter and csv_response(letter)
+        if letter and not may_see_contacts(request.user, letter.campaign_id):
+            raise PermissionDenied
+        return letter and csv_response(request, letter)
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DeliveryAdmin(TeamScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    team_path = "letter__campaign"
     """The frozen record of what was handed in: read only."""
 
     list_display = ["letter", "handed_in_at", "place", "handed_in_by", "signature_count"]

@@ -14,6 +14,9 @@ from signatories.paper import (
     import_rows,
     parse_csv,
 )
+from teams.access import may_see_contacts
+from teams.models import LookedAt
+from teams.services import contact_view_record
 
 
 class CsvUploadForm(PaperSheetForm):
@@ -73,6 +76,13 @@ class ImportPages:
                 context["parsed"] = parsed
                 context["checked"] = checked = check_rows(letter=letter, rows=parsed.rows)
                 context["summary"] = summary = Summary.of(checked)
+                if may_see_contacts(request.user, letter.campaign_id):
+                    contact_view_record(
+                        user=request.user,
+                        letter=letter,
+                        what=LookedAt.IMPORT_PREVIEW,
+                        addresses=sum(1 for row in parsed.rows if row.data.get("email")),
+                    )
                 if parsed.errors or not parsed.valid_rows:
                     status = 400
                 else:

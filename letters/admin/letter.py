@@ -10,15 +10,16 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from letters.admin.base import letter_page
+from letters.admin.base import letter_page, may_add_signatures
 from letters.admin.delivery import DeliveryPages
 from letters.admin.imports import ImportPages
 from letters.admin.inlines import LetterStatusChangeInline, LetterTranslationInline, ReplyInline
 from letters.admin.paper import PaperPages
 from letters.models import Letter
 from letters.services.lifecycle import ALLOWED_TRANSITIONS, TransitionNotAllowed, letter_transition
-from signatories.roles import can_add_signatures, can_see_contacts
 from signatories.selectors import signatory_counts, signatory_likely_duplicates
+from teams.access import may_see_contacts
+from teams.admin import TeamScopedAdmin
 
 # The steps a button takes at once; delivery has a page of its own (letters/admin/delivery.py).
 STEP_LABELS = {
@@ -74,10 +75,10 @@ def counts_in_words(letter, counts):
 
 
 @admin.register(Letter)
-class LetterAdmin(PaperPages, ImportPages, DeliveryPages, admin.ModelAdmin):
+class LetterAdmin(TeamScopedAdmin, PaperPages, ImportPages, DeliveryPages, admin.ModelAdmin):
     list_display = ["title", "campaign", "addressee", "status", "moderation", "hand_in_date"]
     actions = ["download_pdf", "export_contacts"]
-    list_filter = ["status", "moderation", "campaign"]
+    list_filter = ["status", "moderation", ("campaign", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["campaign"]
     search_fields = ["title", "addressee"]
     prepopulated_fields = {"slug": ["title"]}
@@ -164,8 +165,8 @@ class LetterAdmin(PaperPages, ImportPages, DeliveryPages, admin.ModelAdmin):
             context["counts_in_words"] = counts_in_words(obj, signatory_counts(letter=obj))
             if status != Letter.Status.DELIVERED:
                 context["duplicates"] = signatory_likely_duplicates(letter=obj)
-            context["can_add_signatures"] = can_add_signatures(request.user)
-            context["can_export_contacts"] = can_see_contacts(request.user)
+            context["can_add_signatures"] = may_add_signatures(request.user, obj)
+            context["can_export_contacts"] = may_see_contacts(request.user, obj.campaign_id)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     @letter_page("change")

@@ -25,6 +25,7 @@ from signatories.paper import (
     check_rows,
     import_rows,
 )
+from teams.admin import TeamScopedAdmin
 
 
 class PaperSheetsForm(forms.Form):
@@ -119,9 +120,10 @@ class PaperPages:
 
 
 @admin.register(PaperSheet)
-class PaperSheetAdmin(admin.ModelAdmin):
+class PaperSheetAdmin(TeamScopedAdmin, admin.ModelAdmin):
+    team_path = "letter__campaign"
     list_display = ["code", "letter", "printed_at", "printed_by"]
-    list_filter = ["letter"]
+    list_filter = [("letter", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["letter", "printed_by"]
     readonly_fields = ["letter", "number", "printed_at", "printed_by"]
 

@@ -11,6 +11,7 @@ from config.admin import admin_page, may_change, may_view, page_context
 from letters.models import Update, UpdateRecipient
 from letters.selectors import update_audience_count, update_counts, update_preview
 from letters.services.updates import update_send
+from teams.admin import TeamScopedAdmin
 
 
 def _with_letter(model_admin, request):
@@ -18,9 +19,10 @@ def _with_letter(model_admin, request):
 
 
 @admin.register(Update)
-class UpdateAdmin(admin.ModelAdmin):
+class UpdateAdmin(TeamScopedAdmin, admin.ModelAdmin):
+    team_path = "letter__campaign"
     list_display = ["subject", "letter", "kind", "created_at", "queued", "sent", "failed"]
-    list_filter = ["kind", "letter"]
+    list_filter = ["kind", ("letter", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["letter"]
     fields = ["letter", "subject", "body", "is_public", "kind", "created_by", "send_requested_at"]
     readonly_fields = ["kind", "created_by", "send_requested_at"]

@@ -68,6 +68,9 @@ def test_load_demo_creates_the_seed_campaign():
     moderator = get_user_model().objects.get(username="moderator")
     assert list(moderator.groups.values_list("name", flat=True)) == ["Moderators"]
     assert "username moderator, password zhanaozen-2011" in output
+    # One team: the campaign's organiser and moderator.
+    team = dict(letter.campaign.team.values_list("user__username", "role"))
+    assert team == {"organiser": "organiser", "moderator": "moderator"}
 
 
 def test_load_demo_is_idempotent():

@@ -8,7 +8,7 @@ so a lazy import that closes a circle fails here too.
 import grimp
 import pytest
 
-APPS = ("campaign", "config", "letters", "mailing", "signatories")
+APPS = ("campaign", "config", "letters", "mailing", "signatories", "teams")
 
 # What signatories may take from letters. Everywhere: the Letter model its rows point
 # at. In its entry points only: the letter's read side (the sign view shows the letter

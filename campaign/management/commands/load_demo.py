@@ -11,6 +11,8 @@ from letters.services.lifecycle import letter_transition
 from signatories.models import Signatory
 from signatories.roles import MODERATORS, ORGANISERS, roles_setup
 from signatories.services.entry import signatory_add_approved
+from teams.models import Role
+from teams.services import team_member_set
 
 
 def placeholder_email(name):
@@ -89,14 +91,15 @@ class Command(BaseCommand):
             )
         )
         if not no_login:
-            self._organiser_login()
+            self._organiser_login(campaign)
 
-    def _organiser_login(self):
-        """Two staff logins in the two roles, as a real campaign would set them up."""
+    def _organiser_login(self, campaign):
+        """Two staff logins in the two roles, as a real campaign would set them up: the
+        campaign's team, an organiser and a moderator (teams/)."""
         groups = roles_setup()
-        for username, group in [
-            (demo.ORGANISER_USERNAME, ORGANISERS),
-            (demo.MODERATOR_USERNAME, MODERATORS),
+        for username, group, role in [
+            (demo.ORGANISER_USERNAME, ORGANISERS, Role.ORGANISER),
+            (demo.MODERATOR_USERNAME, MODERATORS, Role.MODERATOR),
         ]:
             user, created = get_user_model().objects.get_or_create(
                 username=username,
@@ -106,6 +109,7 @@ class Command(BaseCommand):
                 user.set_password(demo.ORGANISER_PASSWORD)
                 user.save()
                 user.groups.add(groups[group])
+                team_member_set(campaign=campaign, user=user, role=role)
             self.stdout.write(
                 f"Demo {group[:-1].lower()} login at /admin/: username {username}, "
                 f"password {demo.ORGANISER_PASSWORD}"

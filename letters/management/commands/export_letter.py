@@ -5,6 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from letters.csv_export import csv_lines, export_queryset
 from letters.management import letter_for_command
 from letters.pdf import render_letter_pdf
+from teams.models import LookedAt
+from teams.services import contact_view_record
 
 
 class Command(BaseCommand):
@@ -57,8 +59,14 @@ class Command(BaseCommand):
                         with_translations=with_translations,
                     )
                 else:
-                    total = export_queryset(target, everything=everything).count()
-                    count = total
+                    rows = export_queryset(target, everything=everything)
+                    total = count = rows.count()
+                    contact_view_record(
+                        user=None,
+                        letter=target,
+                        what=LookedAt.COMMAND,
+                        addresses=rows.exclude(email="").count(),
+                    )
                     lines = csv_lines(
                         target, everything=everything, progress=self._progress(), total=total
                     )

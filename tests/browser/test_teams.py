@@ -1,0 +1,123 @@
+"""Two campaigns, two teams, in chromium at 1280x800: each member sees their own campaign,
+clicks through it, and meets a 404 at another campaign's copied address."""
+
+import pytest
+from playwright.sync_api import expect
+
+from signatories.models import Signatory
+from teams.models import Role
+from teams.services import team_member_set
+from tests.browser.conftest import DESKTOP
+from tests.factories import CampaignFactory, LetterFactory, SignatoryFactory
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.browser_context_args(**DESKTOP),
+]
+PASSWORD = "a-long-passphrase-for-tests"
+
+
+@pytest.fixture
+def two_teams(roles, django_user_model):
+    alpha = LetterFactory(campaign=CampaignFactory(title="Alpha campaign"), title="Alpha letter")
+    bravo = LetterFactory(campaign=CampaignFactory(title="Bravo campaign"), title="Bravo letter")
+    SignatoryFactory(letter=alpha, name="Ayan Alpha", email="ayan@alpha.example",
+                     status=Signatory.Status.PENDING)  # fmt: skip
+    SignatoryFactory(letter=bravo, name="Bella Bravo", email="bella@bravo.example",
+                     status=Signatory.Status.PENDING)  # fmt: skip
+    for username, role in [("alpha-mod", Role.MODERATOR), ("alpha-org", Role.ORGANISER)]:
+        user = django_user_model.objects.create_user(username, password=PASSWORD)
+        team_member_set(campaign=alpha.campaign, user=user, role=role)
+    return alpha, bravo
+
+
+def log_in(page, live_server, username):
+    page.goto(live_server.url + "/admin/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Campaigns, letters and signatures")).to_be_visible()
+
+
+def test_a_moderator_of_one_campaign_moderates_it_and_nothing_else(
+    page, live_server, two_teams, validated
+):
+    _alpha, bravo = two_teams
+    log_in(page, live_server, "alpha-mod")
+    page.locator("#signatories-signatory").get_by_role("link", name="Signatories").click()
+    validated("moderation queue (moderator of one campaign)")
+    expect(page.get_by_role("link", name="Ayan Alpha")).to_be_visible()
+    assert "Bella Bravo" not in page.content() and "Bravo letter" not in page.content()
+    assert "@" not in page.locator("#result_list").inner_text()
+
+    page.get_by_role("row").filter(has_text="Ayan Alpha").get_by_role("checkbox").check()
+    page.get_by_label("Action:").select_option(label="Approve selected signatures")
+    page.get_by_role("button", name="Run").click()
+    expect(page.locator(".messagelist")).to_contain_text("Approved: 1 signature.")
+    assert Signatory.objects.get(name="Ayan Alpha").status == Signatory.Status.APPROVED
+
+    page.get_by_role("link", name="Open letters: organisers").click()
+    page.locator("#letters-letter").get_by_role("link", name="Letters").click()
+    expect(page.get_by_role("link", name="Alpha letter")).to_be_visible()
+    assert "Bravo letter" not in page.content()
+
+    # An address of the other campaign, copied from somewhere: not found, nothing shown.
+    response = page.goto(live_server.url + f"/admin/letters/letter/{bravo.pk}/change/")
+    assert response.status == 404
+    assert "Bravo" not in page.content()
+    assert Signatory.objects.get(name="Bella Bravo").status == Signatory.Status.PENDING
+
+
+def test_an_organiser_of_one_campaign_sees_its_addresses_and_not_the_others(
+    page, live_server, two_teams, validated
+):
+    _alpha, bravo = two_teams
+    log_in(page, live_server, "alpha-org")
+    page.locator("#signatories-signatory").get_by_role("link", name="Signatories").click()
+    page.get_by_role("link", name="Ayan Alpha").click()
+    validated("a signature (organiser of one campaign)")
+    expect(page.get_by_label("Email:")).to_have_value("ayan@alpha.example")
+
+    page.goto(live_server.url + "/admin/signatories/signatory/?q=bravo.example")
+    expect(page.locator("#changelist")).to_contain_text("0 signatories")
+    response = page.goto(live_server.url + f"/admin/letters/letter/{bravo.pk}/contacts.csv")
+    assert response.status == 404
+
+    # What they looked at is in their campaign's access log, for its organisers to read.
+    page.goto(live_server.url + "/admin/")
+    page.get_by_role("link", name="Access log: looks at contact details").click()
+    validated("access log (organiser of one campaign)")
+    row = page.get_by_role("row").filter(has_text="a signature's page")
+    expect(row).to_contain_text("alpha-org")
+    expect(row).to_contain_text("Alpha letter")
+    expect(page.get_by_role("link", name="Add")).to_have_count(0)
+
+
+def test_a_superuser_puts_a_volunteer_on_a_campaigns_team(
+    page, live_server, two_teams, django_user_model, validated
+):
+    alpha, _bravo = two_teams
+    django_user_model.objects.create_superuser("admin", "a@example.org", PASSWORD)
+    volunteer = django_user_model.objects.create_user("aigerim", password=PASSWORD)
+    log_in(page, live_server, "admin")
+    page.goto(live_server.url + f"/admin/campaign/campaign/{alpha.campaign.pk}/change/")
+    validated("a campaign with its team (superuser)")
+    team = page.locator("#team-group")
+    team.get_by_role("button", name="Add another team member").click()
+    row = team.locator("tr.dynamic-team").last
+    row.get_by_role("combobox").first.select_option(label="aigerim")
+    row.get_by_role("combobox").nth(1).select_option(value="moderator")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    volunteer.refresh_from_db()
+    assert volunteer.is_staff
+    assert list(volunteer.groups.values_list("name", flat=True)) == ["Moderators"]
+    assert alpha.campaign.team.get(user=volunteer).role == "moderator"
+
+    # The volunteer logs in and finds the campaign's queue, and only it.
+    page.context.clear_cookies()
+    log_in(page, live_server, "aigerim")
+    page.locator("#signatories-signatory").get_by_role("link", name="Signatories").click()
+    expect(page.get_by_role("link", name="Ayan Alpha")).to_be_visible()
+    assert "Bella Bravo" not in page.content()
