@@ -87,7 +87,8 @@ class CampaignAdmin(TeamScopedAdmin, admin.ModelAdmin):
     list_display = ["title", "slug", "contact_email", "created_at"]
     search_fields = ["title", "summary"]
     prepopulated_fields = {"slug": ["title"]}
-    inlines = [DemandInline, EventInline, ResourceInline, CampaignMemberInline]
+    # The team first: superusers come here to manage it, and it is short.
+    inlines = [CampaignMemberInline, DemandInline, EventInline, ResourceInline]
     view_on_site = True
 
     def save_model(self, request, obj, form, change):

@@ -102,6 +102,9 @@ INSTALLED_APPS = [
     "letters",
     "signatories",
     "teams",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -122,6 +125,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.user.is_verified(): whether this session has proven a second factor.
+    "django_otp.middleware.OTPMiddleware",
+    # Staff sessions idle too long end; staff who see contacts pass their second factor.
+    "teams.middleware.StaffIdleTimeout",
+    "teams.middleware.StaffSecondFactor",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: it answers locked-out admin logins.
@@ -279,6 +287,14 @@ PUBLIC_FORM_MAX_BYTES = env_int("PUBLIC_FORM_MAX_BYTES", 256 * 1024)
 TOKEN_GUESS_LIMIT_PER_10_MINUTES = env_int("TOKEN_GUESS_LIMIT_PER_10_MINUTES", 20)
 # Addresses or networks of our own reverse proxies; only their X-Forwarded-For is believed.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+
+# Staff who can see contact details (superusers, the contact permission) sign in
+# with a second factor: on wherever DEBUG is off; `check --deploy` refuses it off.
+SECOND_FACTOR_REQUIRED = env_bool("SECOND_FACTOR_REQUIRED", default=not DEBUG)
+# The name authenticator apps show for this site's codes.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Open letters")
+# An admin session unused this long ends.
+ADMIN_IDLE_MINUTES = env_int("ADMIN_IDLE_MINUTES", 30)
 
 # Retention.
 UNCONFIRMED_RETENTION_DAYS = env_int("UNCONFIRMED_RETENTION_DAYS", 30)

@@ -59,3 +59,14 @@ def server_error(request):
         response["Retry-After"] = "30"
         return response
     return HttpResponse(render_to_string("500.html"), status=500)
+
+
+def permission_denied(request, exception=None):
+    """handler403: staff in the admin meet the admin's look and a way back; visitors, ours."""
+    user = getattr(request, "user", None)
+    if request.path.startswith("/admin/") and user is not None and user.is_staff:
+        from django.contrib import admin
+
+        context = {**admin.site.each_context(request), "title": "Not for your role"}
+        return render(request, "admin/403.html", context, status=403)
+    return render(request, "403.html", status=403)

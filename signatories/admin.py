@@ -6,11 +6,17 @@ from django.utils.html import format_html, format_html_join
 from config.admin import ReadOnlyAdminMixin
 from signatories.models import ModerationAction, ModerationEntry, Signatory
 from signatories.services.entry import signatory_admin_save
-from signatories.services.moderation import signatories_decide, signatories_set_notable
+from signatories.services.moderation import (
+    signatories_decide,
+    signatories_set_notable,
+    signatory_decide_to,
+)
 from teams.access import (
     ANY_ROLE,
+    ORGANISER,
     may_see_contacts,
     may_see_contacts_everywhere,
+    team_allows,
     team_campaign_ids,
 )
 from teams.admin import TeamScopedAdmin
@@ -277,13 +283,29 @@ class SignatoryAdmin(TeamScopedAdmin, admin.ModelAdmin):
         if obj is not None:
             # Names typed by organisers stay editable; who signed on the web does not change.
             fields.append("letter")
+            if not team_allows(request.user, obj.letter.campaign_id, ORGANISER):
+                # The signer's own choices: a moderator decides on the signature, not these.
+                fields += ["display", "consents_to_updates"]
         return fields
 
     def get_changeform_initial_data(self, request):
         return {**super().get_changeform_initial_data(request), "status": Signatory.Status.APPROVED}
 
     def save_model(self, request, obj, form, change):
+        decided = change and "status" in form.changed_data
+        if decided:
+            # The status goes through the audited decision, as the bulk actions' do.
+            chosen, obj.status = obj.status, form.initial["status"]
         signatory_admin_save(signatory=obj, changed_fields=form.changed_data, created=not change)
+        if decided:
+            action = signatory_decide_to(signatory=obj, status=chosen, moderator=request.user)
+            obj.refresh_from_db(fields=["status"])
+            if action is None or not action.count:
+                self.message_user(
+                    request,
+                    "The status was not changed: no decision leads there.",
+                    messages.WARNING,
+                )
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "sort_name":

@@ -43,6 +43,8 @@ ORGANISER_PERMISSIONS = [
         for action in ("add", "change", "view", "delete")
     ),
     "letters.view_letterstatuschange",
+    "letters.view_delivery",  # what was handed in, and its PDF as delivered
+    "letters.view_papersheet",
     "signatories.add_signatory",
     "signatories.delete_signatory",
     "signatories.view_contact_details",

@@ -33,7 +33,7 @@ class CampaignMember(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user} ({self.role}) on {self.campaign}"
+        return str(self.user)
 
 
 class LookedAt(models.TextChoices):
@@ -58,7 +58,7 @@ class ContactView(models.Model):
 
     What = LookedAt
 
-    at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    at = models.DateTimeField("when", default=timezone.now, editable=False, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.DO_NOTHING,
@@ -83,7 +83,7 @@ class ContactView(models.Model):
 
     class Meta:
         verbose_name = "look at contact details"
-        verbose_name_plural = "access log: looks at contact details"
+        verbose_name_plural = "looks at contact details"
         ordering = ["-at", "-pk"]
         constraints = [
             models.CheckConstraint(

@@ -52,6 +52,14 @@ def campaign_with_everything(db):
     return campaign
 
 
+@pytest.fixture(autouse=True)
+def _second_factor_off_unless_asked(request, settings):
+    """The admin's features are tested as a signed-in team member; the second factor in front
+    of them is tested on its own (tests/teams/test_second_factor.py, marked second_factor)."""
+    if request.node.get_closest_marker("second_factor") is None:
+        settings.SECOND_FACTOR_REQUIRED = False
+
+
 @pytest.fixture
 def on_commit(django_capture_on_commit_callbacks):
     """Run on_commit callbacks (the mail tasks) as a real commit would."""

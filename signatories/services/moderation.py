@@ -59,6 +59,19 @@ def signatories_decide(*, queryset, decision, moderator):
     return action
 
 
+def signatory_decide_to(*, signatory, status, moderator):
+    """A status chosen on one signature's page: the same audited decision as the bulk actions.
+
+    Returns the action, or None when no decision leads there from the row's
+    status (nothing changes then).
+    """
+    for decision, (from_statuses, to_status) in DECISIONS.items():
+        if to_status == status:
+            queryset = Signatory.objects.filter(pk=signatory.pk, status__in=from_statuses)
+            return signatories_decide(queryset=queryset, decision=decision, moderator=moderator)
+    return None
+
+
 def signatories_set_notable(*, queryset, notable):
     """Mark or unmark signatures as notable (listed first on the page); one UPDATE."""
     return Signatory.objects.filter(pk__in=queryset.order_by().values("pk")).update(

@@ -8,6 +8,7 @@ from signatories.models import Signatory
 from teams.models import Role
 from teams.services import team_member_set
 from tests.browser.conftest import DESKTOP
+from tests.browser.test_organisers import keep_screenshot
 from tests.factories import CampaignFactory, LetterFactory, SignatoryFactory
 
 pytestmark = [
@@ -42,7 +43,7 @@ def log_in(page, live_server, username):
 def test_a_moderator_of_one_campaign_moderates_it_and_nothing_else(
     page, live_server, two_teams, validated
 ):
-    _alpha, bravo = two_teams
+    alpha, bravo = two_teams
     log_in(page, live_server, "alpha-mod")
     page.locator("#signatories-signatory").get_by_role("link", name="Signatories").click()
     validated("moderation queue (moderator of one campaign)")
@@ -67,6 +68,14 @@ def test_a_moderator_of_one_campaign_moderates_it_and_nothing_else(
     assert "Bravo" not in page.content()
     assert Signatory.objects.get(name="Bella Bravo").status == Signatory.Status.PENDING
 
+    # Their own campaign's contacts: not for a moderator, said in the admin's own look.
+    response = page.goto(live_server.url + f"/admin/letters/letter/{alpha.pk}/contacts.csv")
+    assert response.status == 403
+    validated("not for your role (moderator)")
+    expect(page.locator("#content")).to_contain_text("Your role does not open this page")
+    page.get_by_role("link", name="Back to the admin's home page").click()
+    expect(page.get_by_role("heading", name="Campaigns, letters and signatures")).to_be_visible()
+
 
 def test_an_organiser_of_one_campaign_sees_its_addresses_and_not_the_others(
     page, live_server, two_teams, validated
@@ -85,7 +94,7 @@ def test_an_organiser_of_one_campaign_sees_its_addresses_and_not_the_others(
 
     # What they looked at is in their campaign's access log, for its organisers to read.
     page.goto(live_server.url + "/admin/")
-    page.get_by_role("link", name="Access log: looks at contact details").click()
+    page.get_by_role("link", name="Looks at contact details").click()
     validated("access log (organiser of one campaign)")
     row = page.get_by_role("row").filter(has_text="a signature's page")
     expect(row).to_contain_text("alpha-org")
@@ -121,3 +130,53 @@ def test_a_superuser_puts_a_volunteer_on_a_campaigns_team(
     page.locator("#signatories-signatory").get_by_role("link", name="Signatories").click()
     expect(page.get_by_role("link", name="Ayan Alpha")).to_be_visible()
     assert "Bella Bravo" not in page.content()
+
+
+@pytest.mark.second_factor
+def test_an_organiser_sets_up_an_authenticator_app_and_signs_in_with_it(
+    page, live_server, two_teams, validated
+):
+    import time
+
+    import pyotp
+
+    log_in_first = page.goto(live_server.url + "/admin/")
+    assert log_in_first.ok
+    page.get_by_label("Username").fill("alpha-org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Set up your second factor")).to_be_visible()
+    validated("second factor: set up")
+    keep_screenshot(page, "admin-second-factor-setup")
+    expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
+    app = pyotp.TOTP(page.locator(".second-factor-secret").inner_text().replace(" ", ""))
+    page.get_by_label("Code from the app").fill(app.now())
+    page.get_by_role("button", name="Confirm and continue").click()
+    expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    validated("second factor: recovery codes")
+    keep_screenshot(page, "admin-second-factor-codes")
+    expect(page.locator(".recovery-codes li")).to_have_count(10)
+    page.get_by_role("link", name="I have kept them: continue").click()
+    expect(page.get_by_role("heading", name="Campaigns, letters and signatures")).to_be_visible()
+
+    # Next day, a new session: password, then a code from the app.
+    page.context.clear_cookies()
+    page.goto(live_server.url + "/admin/")
+    page.get_by_label("Username").fill("alpha-org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Your second factor")).to_be_visible()
+    validated("second factor: sign in")
+    page.get_by_label("Code from the app, or a recovery code").fill(app.at(time.time() + 30))
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Campaigns, letters and signatures")).to_be_visible()
+
+    # Lost the paper with the codes: new ones from the header's link.
+    page.get_by_role("link", name="Second factor").click()
+    expect(page.locator("main")).to_contain_text("You have 10 unused recovery codes")
+    page.get_by_role("button", name="Make new recovery codes").click()
+    expect(page.locator(".recovery-codes li")).to_have_count(10)
+    codes = page.locator(".recovery-codes code").all_inner_texts()
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    assert sorted(StaticToken.objects.values_list("token", flat=True)) == sorted(codes)

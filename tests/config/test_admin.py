@@ -17,7 +17,7 @@ def sections(html):
 def test_the_index_puts_the_organisers_work_first_and_the_machinery_last(admin_client):
     html = admin_client.get(reverse("admin:index")).content.decode()
     found = sections(html)
-    assert found[:4] == ["Open letters", "Signatories", "Campaigns", "Teams and access log"]
+    assert found[:4] == ["Open letters", "Signatories", "Campaigns", "Access log"]
     assert found[4:] and all(name.startswith("System: ") for name in found[4:])
     letters = html[html.index(">Open letters<") : html.index(">Signatories<")]
     assert letters.index("Letters") < letters.index("Updates") < letters.index("Deliveries")
@@ -25,7 +25,7 @@ def test_the_index_puts_the_organisers_work_first_and_the_machinery_last(admin_c
 
 def test_organisers_see_their_work_and_no_machinery(organiser_client):
     found = sections(organiser_client.get(reverse("admin:index")).content.decode())
-    assert found == ["Open letters", "Signatories", "Campaigns", "Teams and access log"]
+    assert found == ["Open letters", "Signatories", "Campaigns", "Access log"]
 
 
 def test_tabular_inline_fields_have_names_a_screen_reader_says(admin_client):

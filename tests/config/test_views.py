@@ -123,3 +123,11 @@ def test_web_processes_get_statement_and_lock_timeouts_on_postgresql():
         text=True,
     )
     assert commands.stdout.strip() == "None", commands.stderr  # migrations and workers: no cut-off
+
+
+def test_staff_refused_an_admin_page_see_the_admins_look_and_a_way_back(moderator_client, letter):
+    response = moderator_client.get(reverse("admin:letters_letter_csv", args=[letter.pk]))
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Your role does not open this page" in html
+    assert 'href="/admin/"' in html and "Open letters: organisers" in html

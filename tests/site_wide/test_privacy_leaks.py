@@ -24,7 +24,8 @@ def public_url_names():
     def walk(patterns, namespace=None):
         for p in patterns:
             if isinstance(p, URLResolver):
-                if p.namespace != "admin":
+                # The admin, and the staff's second factor pages under /admin/.
+                if p.namespace != "admin" and not str(p.pattern).startswith("admin/"):
                     walk(p.url_patterns, p.namespace or namespace)
             elif isinstance(p, URLPattern) and p.name:
                 names.add(f"{namespace}:{p.name}" if namespace else p.name)

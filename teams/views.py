@@ -1,0 +1,136 @@
+"""The staff's second factor pages, inside the admin's look: set up the app, prove it at
+sign-in, see new recovery codes once."""
+
+import math
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django_otp import devices_for_user
+from django_otp import login as otp_login
+
+from teams.second_factor import (
+    recovery_codes_left,
+    recovery_codes_new,
+    second_factor_enrolled,
+    second_factor_match,
+    second_factor_wait,
+    totp_confirm,
+    totp_device_pending,
+    totp_qr_svg,
+    totp_secret,
+)
+
+SHOWN_CODES = "second-factor-new-codes"
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+    )
+
+
+def _wrong_code(devices, message):
+    wait = second_factor_wait(devices)
+    if wait:
+        return f"{message} After a wrong code, wait {math.ceil(wait)} s before the next."
+    return message
+
+
+def _next(request):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return "/admin/"
+
+
+def _page(request, template, title, status=200, **extra):
+    context = {**admin.site.each_context(request), "title": title, "next": _next(request), **extra}
+    return TemplateResponse(request, f"admin/second_factor/{template}", context, status=status)
+
+
+@never_cache
+@staff_member_required
+def second_factor(request):
+    """Set up the app if there is none; else ask for a code from it or a recovery code."""
+    user = request.user
+    form = CodeForm(request.POST or None)
+    if not second_factor_enrolled(user):
+        device = totp_device_pending(user)
+        if request.method == "POST" and form.is_valid():
+            codes = totp_confirm(device, form.cleaned_data["code"])
+            if codes:
+                otp_login(request, device)
+                request.session[SHOWN_CODES] = codes
+                return redirect(f"{request.path}codes/?next={_next(request)}")
+            form.add_error(
+                "code",
+                _wrong_code([device], "That code is not the one the app shows now. Try the next."),
+            )
+        return _page(
+            request,
+            "enrol.html",
+            "Set up your second factor",
+            status=400 if form.errors else 200,
+            form=form,
+            qr=totp_qr_svg(device),
+            secret=totp_secret(device),
+        )
+    if request.method == "POST" and form.is_valid():
+        device = second_factor_match(user, form.cleaned_data["code"])
+        if device is not None:
+            otp_login(request, device)
+            if device.name == "recovery codes":
+                left = recovery_codes_left(user)
+                messages.warning(
+                    request,
+                    f"You used a recovery code; {left} left. Make new ones under "
+                    "“Second factor” when you can.",
+                )
+            return redirect(_next(request))
+        form.add_error(
+            "code",
+            _wrong_code(
+                devices_for_user(user), "That code did not work. Use the code the app shows now."
+            ),
+        )
+    return _page(
+        request,
+        "verify.html",
+        "Your second factor",
+        status=400 if form.errors else 200,
+        form=form,
+    )
+
+
+@never_cache
+@staff_member_required
+def recovery_codes(request):
+    """The codes just made, shown once; a button makes new ones (the old stop working)."""
+    codes = request.session.pop(SHOWN_CODES, None)
+    return _page(
+        request,
+        "codes.html",
+        "Your recovery codes",
+        codes=codes,
+        left=recovery_codes_left(request.user),
+    )
+
+
+@never_cache
+@staff_member_required
+@require_POST
+def recovery_codes_renew(request):
+    if not request.user.is_verified():
+        return redirect("second_factor")
+    request.session[SHOWN_CODES] = recovery_codes_new(request.user)
+    return redirect("second_factor_codes")
