@@ -558,48 +558,51 @@ def scenario_baseline(stack):
     )
 
 
-def scenario_postgres_restart(stack):
+def outage(stack, name, what, *, down, up, seconds, after=10, readers=None):
+    """One part of the stack broken for `seconds` under the sign load, then mended."""
+
     def fault(scenario):
-        stack.pg.stop_hard()
-        time.sleep(6)
-        stack.pg.start()
+        down()
+        time.sleep(seconds)
+        up()
         scenario.cleared = time.time()
 
-    return run_loaded(
+    return run_loaded(stack, Scenario(name, what), fault, after=after, readers=readers)
+
+
+def scenario_postgres_restart(stack):
+    return outage(
         stack,
-        Scenario("postgres-restart", "PostgreSQL stopped hard (immediate) for 6 s, then started"),
-        fault,
+        "postgres-restart",
+        "PostgreSQL stopped hard (immediate) for 6 s, then started",
+        down=stack.pg.stop_hard,
+        up=stack.pg.start,
+        seconds=6,
         after=20,
         readers={"letter page": LETTER_PATH, "/ready/": "/ready/"},
     )
 
 
 def scenario_redis_stop(stack):
-    def fault(scenario):
-        stack.redis.kill()
-        time.sleep(15)
-        stack.redis.start()
-        scenario.cleared = time.time()
-
-    return run_loaded(
+    return outage(
         stack,
-        Scenario("redis-stop", "Redis killed for 15 s, then started empty"),
-        fault,
+        "redis-stop",
+        "Redis killed for 15 s, then started empty",
+        down=stack.redis.kill,
+        up=stack.redis.start,
+        seconds=15,
         readers={"letter page": LETTER_PATH},
     )
 
 
 def scenario_redis_freeze(stack):
-    def fault(scenario):
-        stack.redis.freeze()
-        time.sleep(15)
-        stack.redis.thaw()
-        scenario.cleared = time.time()
-
-    return run_loaded(
+    return outage(
         stack,
-        Scenario("redis-freeze", "Redis frozen (SIGSTOP) for 15 s, then thawed"),
-        fault,
+        "redis-freeze",
+        "Redis frozen (SIGSTOP) for 15 s, then thawed",
+        down=stack.redis.freeze,
+        up=stack.redis.thaw,
+        seconds=15,
         readers={"letter page": LETTER_PATH},
     )
 
@@ -658,14 +661,13 @@ def scenario_worker_kill(stack):
 
 
 def scenario_smtp_down(stack):
-    def fault(scenario):
-        stack.sink.stop()
-        time.sleep(60)
-        stack.sink.start()
-        scenario.cleared = time.time()
-
-    return run_loaded(
-        stack, Scenario("smtp-down", "the SMTP server down for 60 s, then back"), fault
+    return outage(
+        stack,
+        "smtp-down",
+        "the SMTP server down for 60 s, then back",
+        down=stack.sink.stop,
+        up=stack.sink.start,
+        seconds=60,
     )
 
 

@@ -25,6 +25,7 @@ from teams.second_factor import (
     totp_qr_svg,
     totp_secret,
 )
+from teams.sessions import sessions_end_others, sessions_other_count
 
 SHOWN_CODES = "second-factor-new-codes"
 
@@ -120,10 +121,21 @@ def recovery_codes(request):
     return _page(
         request,
         "codes.html",
-        "Your recovery codes",
+        "Your recovery codes" if codes else "Your second factor and sessions",
         codes=codes,
         left=recovery_codes_left(request.user),
+        other_sessions=sessions_other_count(request.user, request.session.session_key),
     )
+
+
+@never_cache
+@staff_member_required
+@require_POST
+def sessions_end(request):
+    """Sign out on every other browser: a laptop left somewhere, a phone lost."""
+    ended = sessions_end_others(request.user, request.session.session_key)
+    messages.success(request, f"Signed out of {ended} other session{'s' if ended != 1 else ''}.")
+    return redirect("second_factor_codes")
 
 
 @never_cache

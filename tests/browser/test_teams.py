@@ -172,8 +172,21 @@ def test_an_organiser_sets_up_an_authenticator_app_and_signs_in_with_it(
     expect(page.get_by_role("heading", name="Campaigns, letters and signatures")).to_be_visible()
 
     # Lost the paper with the codes: new ones from the header's link.
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.models import Session
+    from django.test import Client
+
+    elsewhere = Client()
+    elsewhere.force_login(get_user_model().objects.get(username="alpha-org"))  # another laptop
     page.get_by_role("link", name="Second factor").click()
+    validated("second factor and sessions")
     expect(page.locator("main")).to_contain_text("You have 10 unused recovery codes")
+    # The laptop, and this browser's first session (its cookies were cleared, not signed out).
+    expect(page.locator("main")).to_contain_text("also signed in 2 other times")
+    page.get_by_role("button", name="Sign out everywhere else").click()
+    expect(page.locator(".messagelist")).to_contain_text("Signed out of 2 other sessions.")
+    assert not Session.objects.filter(session_key=elsewhere.session.session_key).exists()
+    expect(page.locator("main")).to_contain_text("You are signed in only here")
     page.get_by_role("button", name="Make new recovery codes").click()
     expect(page.locator(".recovery-codes li")).to_have_count(10)
     codes = page.locator(".recovery-codes code").all_inner_texts()

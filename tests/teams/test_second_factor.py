@@ -147,3 +147,21 @@ def test_an_idle_admin_session_ends(alpha_moderator, settings):
 def test_each_person_gets_a_key_of_their_own(alpha_organiser, two_campaigns, django_user_model):
     other = member_client(django_user_model, two_campaigns["a"], Role.ORGANISER, "other-org")
     assert app_for(alpha_organiser).secret != app_for(other).secret
+
+
+def test_ending_ones_other_sessions_leaves_this_one_and_other_peoples(
+    alpha_moderator, alpha_organiser
+):
+    from django.contrib.sessions.models import Session
+
+    laptop = fresh_session(alpha_moderator.user)
+    phone = fresh_session(alpha_moderator.user)
+    page = alpha_moderator.get(reverse("second_factor_codes")).content.decode()
+    assert "also signed in 2 other times" in page
+    response = alpha_moderator.post(reverse("sessions_end_others"))
+    assert response.status_code == 302
+    alive = set(Session.objects.values_list("session_key", flat=True))
+    assert alpha_moderator.session.session_key in alive
+    assert laptop.session.session_key not in alive and phone.session.session_key not in alive
+    assert alpha_organiser.session.session_key in alive
+    assert laptop.get(reverse("admin:index"))["Location"].startswith("/admin/login/")
