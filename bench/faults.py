@@ -222,7 +222,6 @@ class Workers:
         self.env = env
         self.processes = {}
         self.restarts = collections.Counter()
-        self.kills = 0
         self.log = open(OUT / "workers.log", "w")  # noqa: SIM115
         self.stopping = threading.Event()
         for n in range(1, count + 1):
@@ -251,7 +250,6 @@ class Workers:
 
     def kill(self, worker_id):
         self.processes[worker_id].kill()
-        self.kills += 1
 
     def stop(self):
         self.stopping.set()

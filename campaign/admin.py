@@ -83,7 +83,6 @@ class EventInline(LabelledTabularInline):
 
 @admin.register(Campaign)
 class CampaignAdmin(TeamScopedAdmin, admin.ModelAdmin):
-    team_path = ""
     list_display = ["title", "slug", "contact_email", "created_at"]
     search_fields = ["title", "summary"]
     prepopulated_fields = {"slug": ["title"]}

@@ -49,6 +49,11 @@ def export_queryset(letter, *, everything=False):
     return rows if everything else rows.live()
 
 
+def export_address_count(letter, *, everything=False):
+    """How many e-mail addresses that CSV holds: what the access log records of it."""
+    return export_queryset(letter, everything=everything).exclude(email="").count()
+
+
 def _cell(field, value):
     if field in TYPED:
         return neutralise(value)

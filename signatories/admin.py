@@ -133,7 +133,6 @@ class SignatoryAdminForm(forms.ModelForm):
 
 @admin.register(Signatory)
 class SignatoryAdmin(TeamScopedAdmin, admin.ModelAdmin):
-    team_path = "letter__campaign"
     team_change_roles = ANY_ROLE  # moderators decide on signatures
     form = SignatoryAdminForm
     # Fits 1280 pixels with the e-mail column (admin-extra.css lets long text wrap);

@@ -15,10 +15,12 @@ from config.admin import LabelledTabularInline
 from teams.access import ANY_ROLE, ORGANISER, team_allows, team_filter
 from teams.models import CampaignMember, ContactView
 
-# Each model of campaign data and the way from it to its campaign's id.
+# Each model of campaign data and the way from it to its campaign's id: what each
+# TeamScopedAdmin filters its rows by, and what a foreign key to it may choose.
 TEAM_PATHS = {
     "campaign.Campaign": "",
     "campaign.Event": "campaign",
+    "letters.Delivery": "letter__campaign",
     "letters.Letter": "campaign",
     "letters.PaperSheet": "letter__campaign",
     "letters.Update": "letter__campaign",
@@ -27,12 +29,15 @@ TEAM_PATHS = {
 
 
 class TeamScopedAdmin:
-    # From the model to its campaign's id: "campaign", "letter__campaign"; "" for Campaign.
-    team_path = "campaign"
     # Who on a team may change rows here: organisers (most things) or any member (moderation).
     team_change_roles = ORGANISER
     # The same for adding and deleting.
     team_edit_roles = ORGANISER
+
+    @property
+    def team_path(self):
+        """From this admin's model to its campaign's id: "campaign", "letter__campaign"..."""
+        return TEAM_PATHS[self.opts.label]
 
     def get_queryset(self, request):
         return team_filter(super().get_queryset(request), request.user, self.team_path)
@@ -77,14 +82,12 @@ class TeamScopedAdmin:
     def _team_narrowed(self, func):
         roles = self.team_change_roles
 
+        # Django has read the action's permissions and description by now (the Action).
         def narrowed(modeladmin, request, queryset):
             return func(
                 modeladmin, request, team_filter(queryset, request.user, self.team_path, roles)
             )
 
-        for attribute in ("allowed_permissions", "short_description"):
-            if hasattr(func, attribute):
-                setattr(narrowed, attribute, getattr(func, attribute))
         return narrowed
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

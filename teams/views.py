@@ -15,6 +15,7 @@ from django_otp import devices_for_user
 from django_otp import login as otp_login
 
 from teams.second_factor import (
+    RECOVERY,
     recovery_codes_left,
     recovery_codes_new,
     second_factor_enrolled,
@@ -90,7 +91,7 @@ def second_factor(request):
         device = second_factor_match(user, form.cleaned_data["code"])
         if device is not None:
             otp_login(request, device)
-            if device.name == "recovery codes":
+            if device.name == RECOVERY:
                 left = recovery_codes_left(user)
                 messages.warning(
                     request,

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 
 from config.admin import ReadOnlyAdminMixin
 from letters.admin.base import letter_page, tool_context
-from letters.csv_export import csv_lines, export_queryset
+from letters.csv_export import csv_lines, export_address_count
 from letters.models import Delivery, Letter
 from letters.pdf import render_letter_pdf
 from letters.services.lifecycle import (
@@ -102,7 +102,7 @@ def csv_response(request, letter, *, everything=False):
         user=request.user,
         letter=letter,
         what=LookedAt.ALL_CSV if everything else LookedAt.CONTACTS_CSV,
-        addresses=export_queryset(letter, everything=everything).exclude(email="").count(),
+        addresses=export_address_count(letter, everything=everything),
     )
     lines = csv_lines(letter, everything=everything)
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
@@ -208,7 +208,6 @@ class DeliveryPages:
 
 @admin.register(Delivery)
 class DeliveryAdmin(TeamScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    team_path = "letter__campaign"
     """The frozen record of what was handed in: read only."""
 
     list_display = ["letter", "handed_in_at", "place", "handed_in_by", "signature_count"]

@@ -121,7 +121,6 @@ class PaperPages:
 
 @admin.register(PaperSheet)
 class PaperSheetAdmin(TeamScopedAdmin, admin.ModelAdmin):
-    team_path = "letter__campaign"
     list_display = ["code", "letter", "printed_at", "printed_by"]
     list_filter = [("letter", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["letter", "printed_by"]

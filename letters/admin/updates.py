@@ -20,7 +20,6 @@ def _with_letter(model_admin, request):
 
 @admin.register(Update)
 class UpdateAdmin(TeamScopedAdmin, admin.ModelAdmin):
-    team_path = "letter__campaign"
     list_display = ["subject", "letter", "kind", "created_at", "queued", "sent", "failed"]
     list_filter = ["kind", ("letter", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["letter"]

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from letters.csv_export import csv_lines, export_queryset
+from letters.csv_export import csv_lines, export_address_count, export_queryset
 from letters.management import letter_for_command
 from letters.pdf import render_letter_pdf
 from teams.models import LookedAt
@@ -59,13 +59,12 @@ class Command(BaseCommand):
                         with_translations=with_translations,
                     )
                 else:
-                    rows = export_queryset(target, everything=everything)
-                    total = count = rows.count()
+                    total = count = export_queryset(target, everything=everything).count()
                     contact_view_record(
                         user=None,
                         letter=target,
                         what=LookedAt.COMMAND,
-                        addresses=rows.exclude(email="").count(),
+                        addresses=export_address_count(target, everything=everything),
                     )
                     lines = csv_lines(
                         target, everything=everything, progress=self._progress(), total=total
