@@ -72,6 +72,8 @@ check-deploy: install
 	DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	ALLOWED_HOSTS=letters.example.org SITE_URL=https://letters.example.org \
 	EMAIL_URL='smtp://mail.example.org:587?tls=1' REDIS_URL=redis://127.0.0.1:6379/0 TASKS_BACKEND=database \
+	EMAIL_ENCRYPTION_KEYS=$$($(PY) manage.py reencrypt_emails --new-key) \
+	EMAIL_INDEX_KEY=$$($(PY) manage.py reencrypt_emails --new-key) \
 	SECURE_SSL_REDIRECT=1 SECURE_HSTS_SECONDS=31536000 SECURE_HSTS_INCLUDE_SUBDOMAINS=1 \
 	SECURE_HSTS_PRELOAD=1 SESSION_COOKIE_SECURE=1 CSRF_COOKIE_SECURE=1 \
 	$(PY) manage.py check --deploy --fail-level WARNING

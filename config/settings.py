@@ -288,6 +288,14 @@ TOKEN_GUESS_LIMIT_PER_10_MINUTES = env_int("TOKEN_GUESS_LIMIT_PER_10_MINUTES", 2
 # Addresses or networks of our own reverse proxies; only their X-Forwarded-For is believed.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 
+# Signatories' e-mail addresses are stored encrypted (signatories/crypto.py).
+# EMAIL_ENCRYPTION_KEYS: Fernet keys, newest first, comma-separated; the newest
+# encrypts, all decrypt (rotate: put a new key first, run `reencrypt_emails`).
+# EMAIL_INDEX_KEY: the key of the keyed hash the database compares addresses by.
+# Unset, both are derived from SECRET_KEY, which `check --deploy` refuses.
+EMAIL_ENCRYPTION_KEYS = env_list("EMAIL_ENCRYPTION_KEYS")
+EMAIL_INDEX_KEY = os.environ.get("EMAIL_INDEX_KEY", "")
+
 # Staff who can see contact details (superusers, the contact permission) sign in
 # with a second factor: on wherever DEBUG is off; `check --deploy` refuses it off.
 SECOND_FACTOR_REQUIRED = env_bool("SECOND_FACTOR_REQUIRED", default=not DEBUG)

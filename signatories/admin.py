@@ -4,6 +4,7 @@ from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 
 from config.admin import ReadOnlyAdminMixin
+from signatories.crypto import blind_index
 from signatories.models import ModerationAction, ModerationEntry, Signatory
 from signatories.services.entry import signatory_admin_save
 from signatories.services.moderation import (
@@ -256,14 +257,29 @@ class SignatoryAdmin(TeamScopedAdmin, admin.ModelAdmin):
     def get_list_display(self, request):
         columns = list(super().get_list_display(request))
         if may_see_contacts_everywhere(request.user):
-            columns.insert(2, "email")
+            columns.insert(2, "email_address")
         return columns
 
-    def get_search_fields(self, request):
-        fields = list(super().get_search_fields(request))
-        if may_see_contacts_everywhere(request.user):
-            fields.append("email")
-        return fields
+    @admin.display(description="email")
+    def email_address(self, obj):
+        # Not sortable: the column holds ciphertext, whose order means nothing.
+        return obj.email
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        changelist.search_help_text = (
+            "A name or an organisation, or a whole e-mail address (found exactly)."
+            if may_see_contacts_everywhere(request.user)
+            else "A name or an organisation."
+        )
+        return changelist
+
+    def get_search_results(self, request, queryset, search_term):
+        """An address is found by its keyed hash, exactly (the column itself is encrypted)."""
+        term = search_term.strip()
+        if "@" in term and may_see_contacts_everywhere(request.user):
+            return queryset.filter(email_hash=blind_index(term)), False
+        return super().get_search_results(request, queryset, search_term)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

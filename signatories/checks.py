@@ -1,9 +1,12 @@
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
 from config.cache import PER_PROCESS_CACHES
 
 DEVELOPMENT_BACKENDS = {"config.mail.ReadableConsoleBackend"}
+# A generated key is 44 characters; a short one is a password, and guessable.
+MIN_INDEX_KEY_LENGTH = 32
 
 
 @register(Tags.mail, deploy=True)
@@ -50,3 +53,51 @@ def check_mail_off_the_request(app_configs, **kwargs):
             id="signatories.E003",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def check_email_keys_set(app_configs, **kwargs):
+    """Production: keys derived from SECRET_KEY would put the addresses' key beside them."""
+    missing = [
+        name for name in ("EMAIL_ENCRYPTION_KEYS", "EMAIL_INDEX_KEY") if not getattr(settings, name)
+    ]
+    if not missing:
+        return []
+    return [
+        Error(
+            f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: "
+            "signatories' e-mail addresses would be encrypted and indexed with keys derived "
+            "from SECRET_KEY.",
+            hint="Make keys with `manage.py reencrypt_emails --new-key` and set them in the "
+            "environment (README, Keys and their rotation).",
+            id="signatories.E004",
+        )
+    ]
+
+
+@register(Tags.security)
+def check_email_keys_valid(app_configs, **kwargs):
+    """A mistyped key is found at start-up, not at the first signature."""
+    errors = []
+    try:
+        for key in settings.EMAIL_ENCRYPTION_KEYS:
+            Fernet(key)
+    except (ValueError, TypeError):
+        errors.append(
+            Error(
+                "EMAIL_ENCRYPTION_KEYS holds something that is not a Fernet key.",
+                hint="Each key is 32 url-safe base64-encoded bytes, as "
+                "`manage.py reencrypt_emails --new-key` prints; separate keys with commas.",
+                id="signatories.E005",
+            )
+        )
+    if settings.EMAIL_INDEX_KEY and len(settings.EMAIL_INDEX_KEY) < MIN_INDEX_KEY_LENGTH:
+        errors.append(
+            Error(
+                f"EMAIL_INDEX_KEY is shorter than {MIN_INDEX_KEY_LENGTH} characters: its hashes "
+                "could be tested against guessed addresses.",
+                hint="Use `manage.py reencrypt_emails --new-key` for it too.",
+                id="signatories.E006",
+            )
+        )
+    return errors

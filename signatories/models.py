@@ -1,18 +1,18 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q, Value
-from django.db.models.functions import Lower
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from letters.models import Letter
+from signatories.crypto import blind_index
+from signatories.fields import BlindIndexField, EncryptedEmailField
 from signatories.names import (
     EMAIL_IN_TEXT,
     KEY_LENGTH,
     derive_sort_name,
     has_letter_or_digit,
-    normalise_email,
     sort_key,
 )
 
@@ -84,17 +84,13 @@ class States:
 
 class SignatoryQuerySet(models.QuerySet):
     def with_email(self, email):
-        """Case-insensitive match, folded by the database exactly as the unique constraint folds.
+        """The row of this address, in any case: by its keyed hash, on the unique index.
 
-        The empty-address condition is the unique index's own (it is partial):
+        The empty-hash condition is the unique index's own (it is partial):
         without it the planner cannot use that index and reads every row of
         the letter, on each signature.
         """
-        return (
-            self.alias(email_lower=Lower("email"))
-            .filter(email_lower=Lower(Value(normalise_email(email))))
-            .exclude(email="")
-        )
+        return self.filter(email_hash=blind_index(email)).exclude(email_hash="")
 
     def confirmed(self):
         return self.filter(States.CONFIRMED)
@@ -131,7 +127,7 @@ class SignatoryQuerySet(models.QuerySet):
 
     def mailable(self):
         """Rows with an address to write to (not erased, anonymised or typed in without one)."""
-        return self.exclude(email="")
+        return self.exclude(email_hash="")
 
     def update_audience(self):
         """Who may get news: confirmed, consenting, not withdrawn, with an address."""
@@ -176,9 +172,14 @@ class Signatory(models.Model):
         blank=True,
         help_text='Printed in parentheses, e.g. "member of Unite, personal capacity".',
     )
-    email = models.EmailField(
+    # Encrypted at rest; the hash beside it is what the database compares.
+    email = EncryptedEmailField(
         blank=True,
         help_text="Private: never published. Optional only for signatures entered by organisers.",
+    )
+    email_hash = BlindIndexField(
+        source="email",
+        help_text="Keyed hash of the normalised address: one signature per address per letter.",
     )
     sort_name = models.CharField(
         max_length=200,
@@ -255,12 +256,18 @@ class Signatory(models.Model):
             ("view_contact_details", "Can see and export signatories' e-mail addresses"),
         ]
         constraints = [
+            # The hash first: the admin's search by address uses the same index.
             models.UniqueConstraint(
-                Lower("email"),
-                "letter",
-                condition=~Q(email=""),
+                fields=["email_hash", "letter"],
+                condition=~Q(email_hash=""),
                 name="one_signature_per_email_per_letter",
                 violation_error_message="This e-mail address has already signed this letter.",
+            ),
+            # An address always has its hash (update() and bulk_update() skip the save hook).
+            models.CheckConstraint(
+                condition=Q(email="", email_hash="") | (~Q(email="") & ~Q(email_hash="")),
+                name="signatory_email_has_its_hash",
+                violation_error_message="An e-mail address needs its keyed hash.",
             ),
             models.CheckConstraint(
                 condition=~Q(email="")
@@ -333,6 +340,11 @@ class Signatory(models.Model):
     def __str__(self):
         return f"{self.name} ({self.affiliation})" if self.affiliation else self.name
 
+    def save(self, *args, update_fields=None, **kwargs):
+        if update_fields is not None and "email" in update_fields:
+            update_fields = {*update_fields, "email_hash"}  # the hash follows its address
+        super().save(*args, update_fields=update_fields, **kwargs)
+
     @property
     def public_affiliation(self):
         """The affiliation as it may be published: not when the signatory asked for name only."""
@@ -351,6 +363,13 @@ class Signatory(models.Model):
             raise ValidationError(
                 {"email": "A signature from the web form needs an e-mail address."}
             )
+
+    def validate_constraints(self, exclude=None):
+        """The address's constraints are on its hash, which no form has: computed here first."""
+        if exclude is None or "email" not in exclude:
+            self.email_hash = blind_index(self.email)
+            exclude = None if exclude is None else set(exclude) - {"email_hash"}
+        super().validate_constraints(exclude=exclude)
 
     def set_sort_name(self, sort_name=None):
         """Set the sort name (derived from the name when not given) and its key.

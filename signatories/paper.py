@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.db import transaction
-from django.db.models.functions import Lower
 
+from signatories.crypto import blind_index
 from signatories.forms import CleanTextField, EmailAddressField, NameField
 from signatories.models import Signatory
-from signatories.names import derive_sort_name, is_in_capitals, name_case, normalise_email, sort_key
+from signatories.names import derive_sort_name, is_in_capitals, name_case, sort_key
 from signatories.services.entry import signatory_add_approved
 
 MAX_CSV_BYTES = 2 * 1024 * 1024  # about 20,000 rows; a bigger file is split, not a mistake
@@ -194,12 +194,13 @@ def check_rows(*, letter, rows, add_anyway=frozenset(), keep_capitals=frozenset(
         checked.append(Checked(row=row, outcome=READY, name=name, in_capitals=capitals))
     candidates = [c for c in checked if c.outcome == READY]
 
-    emails = {normalise_email(c.row.data["email"]) for c in candidates if c.row.data["email"]}
+    # Addresses are compared by their keyed hashes, on the unique index (signatories/crypto.py).
+    hashes = {blind_index(c.row.data["email"]) for c in candidates if c.row.data["email"]}
     on_letter = Signatory.objects.filter(letter=letter)
-    by_email = {}
-    for chunk in _chunks(emails):
-        for signatory in on_letter.alias(e=Lower("email")).filter(e__in=chunk).mailable():
-            by_email[signatory.email.lower()] = signatory
+    by_hash = {}
+    for chunk in _chunks(hashes):
+        for signatory in on_letter.filter(email_hash__in=chunk):
+            by_hash[signatory.email_hash] = signatory
 
     keys = {c: _key(c.name, c.row.data["affiliation"], c.row.data["kind"]) for c in candidates}
     by_key = {}
@@ -210,8 +211,7 @@ def check_rows(*, letter, rows, add_anyway=frozenset(), keep_capitals=frozenset(
 
     seen = {}
     for each in candidates:
-        email = normalise_email(each.row.data["email"]) if each.row.data["email"] else ""
-        same_address = by_email.get(email) if email else None
+        same_address = by_hash.get(blind_index(each.row.data["email"]))
         if same_address is not None:
             if same_address.confirmed_at is None and same_address.withdrawn_at is None:
                 each.confirms_web_signature = True  # the paper form vouches for it

@@ -25,7 +25,7 @@ def signatories_anonymise(*, letter):
     any more. Running it again changes nothing.
     """
     count = Signatory.objects.filter(letter=letter, anonymised_at__isnull=True).update(
-        email="", ip_hash="", anonymised_at=timezone.now()
+        email="", email_hash="", ip_hash="", anonymised_at=timezone.now()
     )
     logger.info("Letter %s anonymised: %s signatures", letter.pk, count)
     return count

@@ -145,7 +145,8 @@ def insert_once(signatory, *, require_open=True):
             raise LetterNotOpen("This letter is no longer open.", code="letter_not_open")
         ensure_open(letter)
     already = Signatory.objects.filter(letter_id=signatory.letter_id)
-    stored = already.with_email(signatory.email).first()
+    # Found by the address's hash; the address itself is not read back (nor decrypted).
+    stored = already.with_email(signatory.email).defer("email").first()
     if stored is None:
         raise ValidationError(_("This signature could not be saved."), code="not_saved")
     return stored, False

@@ -87,8 +87,19 @@ def test_an_organiser_of_one_campaign_sees_its_addresses_and_not_the_others(
     validated("a signature (organiser of one campaign)")
     expect(page.get_by_label("Email:")).to_have_value("ayan@alpha.example")
 
-    page.goto(live_server.url + "/admin/signatories/signatory/?q=bravo.example")
+    # A signer's whole address, typed as they wrote it to the campaign: found by its hash.
+    page.locator(".breadcrumbs").get_by_role("link", name="Signatories").click()
+    expect(page.locator("#searchbar_helptext")).to_contain_text("a whole e-mail address")
+    page.get_by_label("Search signatures").fill("AYAN@Alpha.example")
+    page.get_by_role("button", name="Search").click()
+    validated("search by a whole address (organiser of one campaign)")
+    expect(page.locator("#result_list")).to_contain_text("Ayan Alpha")
+    expect(page.locator("#result_list")).to_contain_text("ayan@alpha.example")
+    # The other campaign's address: nothing, as if nobody had signed with it.
+    page.get_by_label("Search signatures").fill("bella@bravo.example")
+    page.get_by_role("button", name="Search").click()
     expect(page.locator("#changelist")).to_contain_text("0 signatories")
+    assert "Bella" not in page.locator("#changelist").inner_text()
     response = page.goto(live_server.url + f"/admin/letters/letter/{bravo.pk}/contacts.csv")
     assert response.status == 404
 

@@ -167,7 +167,7 @@ class TestBots:
 
         assert (bot.status_code, bot["Location"]) == (person.status_code, person["Location"])
         assert [m.to for m in mailoutbox] == [["person@example.net"]]
-        kept = Signatory.objects.get(email="victim@example.net")
+        kept = Signatory.objects.with_email("victim@example.net").get()
         assert kept.suspicion == reason
         assert kept not in letter.signatories.published()
 

@@ -1,4 +1,4 @@
-"""`check --deploy` refuses settings that would lose rate limits or mail."""
+"""`check --deploy` refuses settings that would lose rate limits or mail, or expose addresses."""
 
 import pytest
 
@@ -40,3 +40,35 @@ def test_check_deploy_refuses_console_mail(settings):
     settings.MAILERS = {"default": {"BACKEND": "config.mail.ReadableConsoleBackend"}}
     with pytest.raises(SystemCheckError, match=r"signatories\.E001"):
         call_command("check", "--deploy", "--tag", "mail")
+
+
+def test_check_deploy_refuses_address_keys_derived_from_the_secret_key(settings):
+    from signatories import crypto
+    from signatories.checks import check_email_keys_set
+
+    settings.EMAIL_ENCRYPTION_KEYS, settings.EMAIL_INDEX_KEY = [], ""
+    (error,) = check_email_keys_set(None)
+    assert error.id == "signatories.E004"
+    assert "EMAIL_ENCRYPTION_KEYS and EMAIL_INDEX_KEY are not set" in error.msg
+    settings.EMAIL_ENCRYPTION_KEYS = [crypto.new_key()]
+    (error,) = check_email_keys_set(None)
+    assert "EMAIL_INDEX_KEY is not set" in error.msg
+    settings.EMAIL_INDEX_KEY = crypto.new_key()
+    assert check_email_keys_set(None) == []
+
+
+def test_a_mistyped_or_short_address_key_is_refused_at_start_up(settings):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    from signatories import crypto
+
+    settings.EMAIL_ENCRYPTION_KEYS = [crypto.new_key(), "not-a-key"]
+    with pytest.raises(SystemCheckError, match=r"signatories\.E005"):
+        call_command("check")  # not only with --deploy: a typo stops the app starting
+    settings.EMAIL_ENCRYPTION_KEYS = [crypto.new_key()]
+    settings.EMAIL_INDEX_KEY = "password"
+    with pytest.raises(SystemCheckError, match=r"signatories\.E006"):
+        call_command("check")
+    settings.EMAIL_INDEX_KEY = crypto.new_key()
+    call_command("check")

@@ -117,3 +117,51 @@ def test_addresses_already_typed_into_published_text_are_taken_out():
         assert Signatory.objects.get(pk=in_affiliation).email == "1231@example.net"  # kept
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def raw_addresses(columns="id, email, email_hash"):
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM signatories_signatory ORDER BY id")  # noqa: S608
+        return cursor.fetchall()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_plain_addresses_are_encrypted_and_hashed_by_the_migration_and_back():
+    from signatories import crypto
+
+    apps = migrate([("signatories", "0016_publishes_no_email")])
+    Campaign = apps.get_model("campaign", "Campaign")
+    Letter = apps.get_model("letters", "Letter")
+    Signatory = apps.get_model("signatories", "Signatory")
+    try:
+        campaign = Campaign.objects.create(title="C", slug="c", summary="s", background="b")
+        letter = Letter.objects.create(
+            campaign=campaign, title="L", slug="l", addressee="a", salutation="s", body="b"
+        )
+        for n, email in enumerate(["ada@example.net", "Grace@Example.NET", ""]):
+            Signatory.objects.create(
+                letter=letter, name=f"N{n}", email=email, sort_key="1", source="paper"
+            )
+
+        migrate([("signatories", "0017_email_encrypted_at_rest")])
+        rows = raw_addresses()
+        assert [crypto.decrypt(token) for _, token, _ in rows] == [
+            "ada@example.net",
+            "Grace@Example.NET",
+            "",
+        ]
+        assert all("@" not in token for _, token, _ in rows)
+        assert [digest for _, _, digest in rows] == [
+            crypto.blind_index("ada@example.net"),
+            crypto.blind_index("grace@example.net"),
+            "",
+        ]
+
+        migrate([("signatories", "0016_publishes_no_email")])  # and back, for a rollback
+        assert [email for (email,) in raw_addresses("email")] == [
+            "ada@example.net",
+            "Grace@Example.NET",
+            "",
+        ]
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -652,7 +652,7 @@ def test_replayed_links_change_nothing_the_second_time(
         with mock.patch("django.core.signing.time.time", return_value=then):
             made[tokens.CONFIRM] = tokens.make_token(signatory, tokens.CONFIRM)
     if anonymised:
-        Signatory.objects.filter(pk=signatory.pk).update(email="", anonymised_at=now)
+        Signatory.objects.filter(pk=signatory.pk).update(email="", email_hash="", anonymised_at=now)
     exists = True
 
     for purpose, method in [first, first, *rest]:

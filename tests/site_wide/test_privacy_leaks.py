@@ -1,8 +1,11 @@
 """No signatory's e-mail, hidden name or IP on any public page, or in any log line."""
 
 import logging
+import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from letters.models import Reply, Update
@@ -189,3 +192,43 @@ def test_no_log_line_holds_an_email_or_ip(client, letter, on_commit, mailoutbox,
     assert "secret.person" not in text
     assert IP not in text
     assert "New signature" in caplog.text
+
+
+# The address column by name: SELECTs that read it decrypt every address they load.
+READS_ADDRESS = re.compile(r'"signatories_signatory"\."email"')
+
+
+def test_no_public_page_even_reads_an_address_from_the_database(client, world):
+    """Letter pages, lists, counts, feeds and PDFs never load the column, so never decrypt it.
+
+    The signer's own link pages (signatories:*) do read their one address: the
+    link is checked against it (signatories/tokens.py).
+    """
+    letter = world["letter"]
+    urls = [
+        reverse("campaign:home"),
+        world["event"].campaign.get_absolute_url(),
+        world["event"].get_ics_url(),
+        letter.get_absolute_url(),
+        f"{letter.get_absolute_url()}?page=2",
+        reverse("letters:count_json", kwargs={"slug": letter.slug}),
+        reverse("letters:embed", kwargs={"slug": letter.slug}),
+        world["delivered"].get_absolute_url(),
+        reverse("letters:delivered_pdf", kwargs={"slug": world["delivered"].slug}),
+    ]
+    for url in urls:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+            body_text(response)  # a streamed PDF is read from the database as it is sent
+        assert response.status_code == 200, url
+        assert not [q["sql"] for q in queries if READS_ADDRESS.search(q["sql"])], url
+
+    # Signing, and signing again with the same address: one INSERT, then a lookup by hash.
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            signed = client.post(
+                sign_url(letter), sign_data(email="again@example.net"), REMOTE_ADDR=IP
+            )
+        assert signed.status_code == 302
+        selects = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("SELECT")]
+        assert not [sql for sql in selects if READS_ADDRESS.search(sql)]

@@ -6,7 +6,7 @@ from unittest import mock
 import pytest
 
 from letters.models import Letter
-from signatories import tokens
+from signatories import crypto, tokens
 from signatories.models import Signatory
 from signatories.services.links import AlreadyDone, signatory_confirm, signatory_withdraw
 from signatories.services.signing import LetterNotOpen
@@ -66,7 +66,9 @@ def test_a_withdraw_token_does_not_confirm(letter, on_commit, mailoutbox):
 
 def test_links_die_when_the_address_is_erased(letter, on_commit, mailoutbox):
     sign(letter, on_commit)
-    Signatory.objects.update(email="other@example.net")
+    signatory = Signatory.objects.get()
+    signatory.email = "other@example.net"
+    signatory.save()
     with pytest.raises(tokens.TokenInvalid):
         signatory_confirm(token=link(mailoutbox[0], "confirm"))
 
@@ -92,6 +94,9 @@ def test_confirming_after_the_letter_closed_is_refused(letter, on_commit, mailou
 
 
 def test_links_survive_a_secret_key_rotation(letter, settings):
+    # Production's address keys are its own, not derived from SECRET_KEY (signatories/crypto.py).
+    settings.EMAIL_ENCRYPTION_KEYS = [crypto.new_key()]
+    settings.EMAIL_INDEX_KEY = crypto.new_key()
     signatory = SignatoryFactory(letter=letter, confirmed_at=None, status="pending")
     token = tokens.make_token(signatory, tokens.CONFIRM)
     settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
