@@ -23,6 +23,42 @@ def fresh_database(url):
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def address_keys():
+    """Keys for signatories' addresses, as production sets them (not derived from SECRET_KEY).
+
+    Put into os.environ once, so the bench process and every server it starts
+    read each other's rows.
+    """
+    from cryptography.fernet import Fernet
+
+    os.environ.setdefault("EMAIL_ENCRYPTION_KEYS", Fernet.generate_key().decode())
+    os.environ.setdefault("EMAIL_INDEX_KEY", Fernet.generate_key().decode())
+    return {name: os.environ[name] for name in ("EMAIL_ENCRYPTION_KEYS", "EMAIL_INDEX_KEY")}
+
+
+def addresses_starting(prefix, queryset=None):
+    """{pk: address} of rows whose address begins with `prefix`, lower-cased.
+
+    The column is encrypted, so a prefix cannot be searched in SQL: the bench
+    reads and decrypts (fine at its tens of thousands of rows). A row a run
+    with encryption undone (bench/app.py) stored in plain text reads as it is.
+    """
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    from signatories import crypto
+    from signatories.models import Signatory
+
+    rows = (Signatory.objects.all() if queryset is None else queryset).exclude(email="")
+    tokens = rows.annotate(token=Cast("email", TextField())).values_list("pk", "token")
+    found = {}
+    for pk, token in tokens.iterator(chunk_size=5000):
+        address = (token if "@" in token else crypto.decrypt(token)).lower()
+        if address.startswith(prefix):
+            found[pk] = address
+    return found
+
+
 def django_setup(url, *, fresh):
     """Point Django at the bench database, optionally recreated and migrated."""
     if fresh:

@@ -53,10 +53,10 @@ def _undo_no_count():
 
 
 def _undo_email_index():
-    """Read every new row back by e-mail without the unique index's condition (the old query)."""
-    from django.db.models import Value
+    """Read every new row back by its address's hash through an expression no index covers."""
     from django.db.models.functions import Lower
 
+    from signatories.crypto import blind_index
     from signatories.models import Signatory
     from signatories.services import signing
 
@@ -65,11 +65,31 @@ def _undo_email_index():
     def insert_and_read_back(signatory):
         stored, created = original(signatory)
         Signatory.objects.filter(letter_id=signatory.letter_id).alias(
-            email_lower=Lower("email")
-        ).filter(email_lower=Lower(Value(signatory.email))).first()
+            hashed=Lower("email_hash")
+        ).filter(hashed=blind_index(signatory.email)).first()
         return stored, created
 
     signing.insert_once = insert_and_read_back
+
+
+def _undo_email_encryption():
+    """Addresses stored as typed, and an unkeyed hash: what the sign path costs without keys.
+
+    The one INSERT stays; what goes is the Fernet encryption (and the key of the
+    HMAC). The bench deletes the plain rows afterwards (bench/load.py).
+    """
+    import hashlib
+
+    from signatories import fields, models
+    from signatories.names import normalise_email
+
+    def plain_index(address):
+        normalised = normalise_email(address or "")
+        return hashlib.sha256(normalised.encode()).hexdigest() if normalised else ""
+
+    fields.encrypt = lambda address: address or ""
+    fields.decrypt = lambda token: token
+    fields.blind_index = models.blind_index = plain_index
 
 
 def _undo_outbox():
@@ -99,6 +119,7 @@ CODE_UNDOS = {
     "ip-password-hasher": _undo_ip_hmac,
     "count-per-request": _undo_no_count,
     "email-lookup-off-index": _undo_email_index,
+    "email-encryption": _undo_email_encryption,
     "task-per-signature": _undo_outbox,
     "session-write": _undo_no_session,
 }

@@ -57,6 +57,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._common import address_keys, addresses_starting
 from bench._nginx import Nginx, free_port
 from bench._serve import ROOT, VENV_BIN, Browser, form_fields, wait_for
 
@@ -428,16 +429,15 @@ def statuses(rows):
 def stored_rows(prefix):
     """Address -> rows in the database, and the addresses still owed a confirmation."""
     from django.db import connections
-    from django.db.models import Count
-    from django.db.models.functions import Lower
 
     from signatories.models import Signatory
 
     connections.close_all()  # the bench's own connection may predate a restart
-    rows = Signatory.objects.filter(email__istartswith=prefix).annotate(e=Lower("email"))
-    counts = dict(rows.values("e").annotate(n=Count("pk")).values_list("e", "n"))
-    owed = set(rows.exclude(confirmation_due_at=None).values_list("e", flat=True))
-    return counts, owed
+    addresses = addresses_starting(prefix)
+    counts = collections.Counter(addresses.values())
+    owing = Signatory.objects.exclude(confirmation_due_at=None).values_list("pk", flat=True)
+    owed = {addresses[pk] for pk in owing if pk in addresses}
+    return dict(counts), owed
 
 
 class Scenario:
@@ -755,7 +755,6 @@ def _post_unread(port, headers, body):
 
 def scenario_big_upload(stack):
     """A 20 MB multipart body with a file part, to the sign form: refused, nothing stored."""
-    from signatories.models import Signatory
 
     boundary = "faultsbench"
     body = (
@@ -780,7 +779,7 @@ def scenario_big_upload(stack):
             f"{status} after {(time.time() - started) * 1000:.0f} ms, "
             f"{sent / 2**20:.1f} of {len(body) / 2**20:.0f} MB sent"
         )
-    stored = Signatory.objects.filter(email__istartswith="f-upload").count()
+    stored = len(addresses_starting("f-upload"))
     log(
         "big-upload: a 20 MB multipart body with a file part to the sign form: "
         f"{answers}; stored {stored}"
@@ -825,6 +824,7 @@ class Stack:
             "TASKS_BACKEND": "database",
             "DEBUG": "0",
             "SECRET_KEY": key,
+            **address_keys(),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "TRUSTED_PROXIES": "127.0.0.1",
             "LOG_LEVEL": "WARNING",

@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import django_setup, fresh_database
+from bench._common import address_keys, addresses_starting, django_setup, fresh_database
 from bench._serve import (
     CORES,
     ROOT,
@@ -62,6 +62,7 @@ UNDO = {
     "ip-password-hasher": ("IP hashed with keyed HMAC", {}),
     "count-per-request": ("no COUNT(*) per signature", {}),
     "email-lookup-off-index": ("repeat lookup on the unique index", {}),
+    "email-encryption": ("addresses encrypted at rest", {}),
     "no-persistent-connections": (
         "persistent connections",
         {"CONN_MAX_AGE": "0"},
@@ -83,6 +84,11 @@ def main():
     parser.add_argument("--undo-seconds", type=int, default=15)
     parser.add_argument("--skip-undo", action="store_true")
     parser.add_argument("--skip-instances", action="store_true")
+    parser.add_argument(
+        "--only-encryption",
+        action="store_true",
+        help="only the sign path with and without encryption at rest, alternating",
+    )
     args = parser.parse_args()
 
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
@@ -99,6 +105,10 @@ def main():
         form = Form(server.url, env)
         runs = []
         runs.append(sign_run(server.url, form, "warm", 5, args.connections))
+        if args.only_encryption:
+            server.stop()
+            encryption_cost(env, form, args, rounds=4)
+            return
         wrk(f"{server.url}/health/", script="get.lua", seconds=3, connections=args.connections)
         rss_warm = server.worker_rss_mb()
 
@@ -126,6 +136,7 @@ def main():
 
         if not args.skip_undo:
             undo_each(env, form, args)
+            encryption_cost(env, form, args)
         if not args.skip_instances:
             two_instances(env, args.connections)
         explain_hot_queries()
@@ -139,6 +150,7 @@ def server_env(url, smtp_port):
         "DATABASE_URL": url,
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
+        **address_keys(),  # the bench reads back what the servers stored
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "REDIS_URL": REDIS_URL,
         "TRUSTED_PROXIES": "127.0.0.1",
@@ -263,18 +275,13 @@ def expected_addresses(result):
 
 def check_rows(runs):
     """Every accepted signature in the database exactly once; nothing else."""
-    from django.db.models import Count
-    from django.db.models.functions import Lower
-
-    from signatories.models import Signatory
+    import collections
 
     for result in runs:
         generated, answered = expected_addresses(result)
-        rows = Signatory.objects.filter(email__istartswith=f"load-{result['run_id']}-")
-        stored = set(rows.annotate(e=Lower("email")).values_list("e", flat=True))
-        doubled = (
-            rows.annotate(e=Lower("email")).values("e").annotate(n=Count("pk")).filter(n__gt=1)
-        )
+        rows = collections.Counter(addresses_starting(f"load-{result['run_id']}-").values())
+        stored = set(rows)
+        doubled = [address for address, n in rows.items() if n > 1]
         codes = {}
         for thread in result["threads"]:
             for code, count in thread["codes"].items():
@@ -283,7 +290,7 @@ def check_rows(runs):
         strays = stored - generated
         print(
             f"  run {result['run_id']!r}: {result['requests']:,} responses {codes}, "
-            f"{len(stored):,} rows; lost {len(lost)}, doubled {doubled.count()}, "
+            f"{sum(rows.values()):,} rows; lost {len(lost)}, doubled {len(doubled)}, "
             f"not sent by wrk {len(strays)}, cut off in flight at the end "
             f"{len(generated - answered)} (of which stored {len((generated - answered) & stored)})"
         )
@@ -303,14 +310,13 @@ def print_memory(warm, after):
 def drain(env, sink):
     """Two db_worker processes deliver every queued confirmation; every row mailed once."""
     from django.db.models import Q
-    from django.db.models.functions import Lower
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
     from signatories.models import Signatory
 
-    rows = Signatory.objects.filter(email__istartswith="load-")
-    owed = rows.count()
+    loaded = addresses_starting("load-")
+    owed = len(loaded)
     print(f"mail drain: {owed:,} confirmations owed, two db_worker processes")
     workers = [
         subprocess.Popen(
@@ -337,7 +343,8 @@ def drain(env, sink):
     # django-tasks-db stores "no run_after" as the year 9999.
     due = Q(run_after__lte=timezone.now()) | Q(run_after__year=9999)
     pending = DBTaskResult.objects.filter(Q(status="RUNNING") | (Q(status="READY") & due))
-    owing = rows.filter(
+    # Any row owed either mail (the demo's names are confirmed and owe none).
+    owing = Signatory.objects.filter(
         Q(confirmation_due_at__isnull=False) | Q(already_signed_due_at__isnull=False)
     )
     while pending.exists() or owing.exists():
@@ -351,7 +358,7 @@ def drain(env, sink):
     lines = sink.lines()
     confirmations = [rcpt.lower() for rcpt, kind, _ in lines if kind == "confirm"]
     others = [rcpt for rcpt, kind, _ in lines if kind != "confirm"]
-    addresses = set(rows.annotate(e=Lower("email")).values_list("e", flat=True))
+    addresses = set(loaded.values())
     twice = len(confirmations) - len(set(confirmations))
     failed = DBTaskResult.objects.filter(status="FAILED").count()
     print(
@@ -424,6 +431,34 @@ def undo_run(env, form, undo, extra_env, args):
         return result["rate"]
     finally:
         server.stop()
+        if undo == "email-encryption":
+            forget_plain_rows()
+
+
+def forget_plain_rows():
+    """The rows a run without encryption stored: plain addresses the app cannot read."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM signatories_signatory WHERE email LIKE %s", ["%@%"])
+
+
+def encryption_cost(env, form, args, rounds=3):
+    """The sign path with and without encryption at rest, alternating, in the same run."""
+    print(f"encryption at rest ({rounds} rounds of {args.undo_seconds} s each way, alternating):")
+    pairs = []
+    for n in range(rounds):
+        # ABBA: neither side always runs first (a warmer cache, a busier moment).
+        order = ("", "email-encryption") if n % 2 == 0 else ("email-encryption", "")
+        rates = {undo: undo_run(env, form, undo, {}, args) for undo in order}
+        with_it, without = rates[""], rates["email-encryption"]
+        pairs.append((with_it, without))
+        print(f"  round {n + 1}: encrypted {with_it:8,.0f}/s, plain {without:8,.0f}/s")
+    ratios = sorted(with_it / without for with_it, without in pairs)
+    print(
+        f"  encrypted / plain: median {ratios[len(ratios) // 2]:.3f} "
+        f"(rounds: {', '.join(f'{r:.3f}' for r in ratios)})"
+    )
 
 
 def two_instances(env, connections):
