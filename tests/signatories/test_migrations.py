@@ -20,6 +20,16 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+def a_letter(apps):
+    """A letter of a campaign, through the models as they were at that migration."""
+    campaign = apps.get_model("campaign", "Campaign").objects.create(
+        title="C", slug="c", summary="s", background="b"
+    )
+    return apps.get_model("letters", "Letter").objects.create(
+        campaign=campaign, title="L", slug="l", addressee="a", salutation="s", body="b"
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 def test_old_mail_tasks_become_rows_owed_in_the_outboxes():
     apps = migrate(BEFORE)
@@ -86,14 +96,9 @@ def test_old_mail_tasks_become_rows_owed_in_the_outboxes():
 @pytest.mark.django_db(transaction=True)
 def test_addresses_already_typed_into_published_text_are_taken_out():
     apps = migrate([("signatories", "0014_shared_address")])
-    Campaign = apps.get_model("campaign", "Campaign")
-    Letter = apps.get_model("letters", "Letter")
     Signatory = apps.get_model("signatories", "Signatory")
     try:
-        campaign = Campaign.objects.create(title="C", slug="c", summary="s", background="b")
-        letter = Letter.objects.create(
-            campaign=campaign, title="L", slug="l", addressee="a", salutation="s", body="b"
-        )
+        letter = a_letter(apps)
 
         def signer(name, affiliation):
             return Signatory.objects.create(
@@ -130,14 +135,9 @@ def test_plain_addresses_are_encrypted_and_hashed_by_the_migration_and_back():
     from signatories import crypto
 
     apps = migrate([("signatories", "0016_publishes_no_email")])
-    Campaign = apps.get_model("campaign", "Campaign")
-    Letter = apps.get_model("letters", "Letter")
     Signatory = apps.get_model("signatories", "Signatory")
     try:
-        campaign = Campaign.objects.create(title="C", slug="c", summary="s", background="b")
-        letter = Letter.objects.create(
-            campaign=campaign, title="L", slug="l", addressee="a", salutation="s", body="b"
-        )
+        letter = a_letter(apps)
         for n, email in enumerate(["ada@example.net", "Grace@Example.NET", ""]):
             Signatory.objects.create(
                 letter=letter, name=f"N{n}", email=email, sort_key="1", source="paper"
