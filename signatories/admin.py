@@ -4,7 +4,6 @@ from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 
 from config.admin import ReadOnlyAdminMixin
-from signatories.crypto import blind_index
 from signatories.models import ModerationAction, ModerationEntry, Signatory
 from signatories.services.entry import signatory_admin_save
 from signatories.services.moderation import (
@@ -278,7 +277,7 @@ class SignatoryAdmin(TeamScopedAdmin, admin.ModelAdmin):
         """An address is found by its keyed hash, exactly (the column itself is encrypted)."""
         term = search_term.strip()
         if "@" in term and may_see_contacts_everywhere(request.user):
-            return queryset.filter(email_hash=blind_index(term)), False
+            return queryset.with_email(term), False
         return super().get_search_results(request, queryset, search_term)
 
     def get_fieldsets(self, request, obj=None):
