@@ -130,6 +130,8 @@ MIDDLEWARE = [
     # Staff sessions idle too long end; staff who see contacts pass their second factor.
     "teams.middleware.StaffIdleTimeout",
     "teams.middleware.StaffSecondFactor",
+    # A key taken out too early: the admin says so, not "try again in a minute".
+    "signatories.middleware.UndecryptableAddressPage",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: it answers locked-out admin logins.

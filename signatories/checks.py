@@ -69,7 +69,8 @@ def check_email_keys_set(app_configs, **kwargs):
             "signatories' e-mail addresses would be encrypted and indexed with keys derived "
             "from SECRET_KEY.",
             hint="Make keys with `manage.py reencrypt_emails --new-key` and set them in the "
-            "environment (README, Keys and their rotation).",
+            "environment; addresses already stored without them move with `manage.py "
+            "reencrypt_emails --from-development-key` (README, Keys and their rotation).",
             id="signatories.E004",
         )
     ]

@@ -19,6 +19,7 @@ Without either setting (development, tests) both are derived from SECRET_KEY;
 """
 
 import base64
+import contextlib
 import functools
 import hashlib
 import hmac
@@ -38,19 +39,45 @@ def derived_key(purpose):
     return base64.urlsafe_b64encode(digest).decode()
 
 
+def development_key():
+    """The encryption key used while EMAIL_ENCRYPTION_KEYS is unset."""
+    return derived_key("signatories.email.encryption")
+
+
 def encryption_keys():
     """The configured keys, newest first; one derived from SECRET_KEY when none is."""
-    return list(settings.EMAIL_ENCRYPTION_KEYS) or [derived_key("signatories.email.encryption")]
+    return list(settings.EMAIL_ENCRYPTION_KEYS) or [development_key()]
+
+
+def fingerprint(key):
+    """A short name for a key, safe to print: which key is first, without showing it."""
+    return hashlib.sha256(f"fingerprint:{key}".encode()).hexdigest()[:8]
 
 
 def index_key():
     return settings.EMAIL_INDEX_KEY or derived_key("signatories.email.index")
 
 
+# Keys that open old tokens for a while, after the configured ones (also_opening).
+_also_opening = []
+
+
+@contextlib.contextmanager
+def also_opening(key):
+    """Decrypt with one more key, last, for the length of a block; never encrypt with it."""
+    _also_opening.append(key)
+    _fernets.cache_clear()
+    try:
+        yield
+    finally:
+        _also_opening.remove(key)
+        _fernets.cache_clear()
+
+
 @functools.cache
 def _fernets():
     try:
-        fernets = [Fernet(key) for key in encryption_keys()]
+        fernets = [Fernet(key) for key in [*encryption_keys(), *_also_opening]]
     except (ValueError, TypeError) as error:
         # The message names no key: configuration errors end up in logs.
         raise ImproperlyConfigured(

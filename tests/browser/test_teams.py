@@ -205,3 +205,19 @@ def test_an_organiser_sets_up_an_authenticator_app_and_signs_in_with_it(
     from django_otp.plugins.otp_static.models import StaticToken
 
     assert sorted(StaticToken.objects.values_list("token", flat=True)) == sorted(codes)
+
+
+def test_an_organiser_is_told_plainly_when_addresses_cannot_be_opened(
+    page, live_server, two_teams, settings, validated
+):
+    from signatories import crypto
+
+    log_in(page, live_server, "alpha-org")
+    settings.EMAIL_ENCRYPTION_KEYS = [crypto.new_key()]  # the key that sealed them is gone
+    page.locator("#signatories-signatory").get_by_role("link", name="Signatories").click()
+    validated("addresses cannot be opened (organiser)")
+    expect(page.get_by_role("heading", name="E-mail addresses cannot be opened")).to_be_visible()
+    expect(page.locator("#content")).to_contain_text("Waiting will not help")
+    page.get_by_role("link", name="Back to the admin's home page").click()
+    expect(page.get_by_role("heading", name="Campaigns, letters and signatures")).to_be_visible()
+    assert Signatory.objects.filter(name="Ayan Alpha").exists()  # nothing was lost

@@ -259,3 +259,55 @@ def test_the_admin_finds_a_signature_by_its_whole_address(admin_client, letter):
     assert found.context["cl"].result_count == 1
     assert "Ada Lovelace" in found.content.decode()
     assert "a whole e-mail address" in found.content.decode()  # the search box says how
+
+
+@pytest.mark.django_db
+def test_a_database_set_up_without_keys_moves_onto_real_ones(letter, settings):
+    settings.EMAIL_ENCRYPTION_KEYS, settings.EMAIL_INDEX_KEY = [], ""  # as `make run` has it
+    SignatoryFactory(letter=letter, email="ada@example.net")
+    settings.EMAIL_ENCRYPTION_KEYS = [crypto.new_key()]
+    settings.EMAIL_INDEX_KEY = crypto.new_key()
+
+    with pytest.raises(CommandError, match="--from-development-key"):
+        call_command("reencrypt_emails", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("reencrypt_emails", "--from-development-key", stdout=out)
+    assert "Done: 1 of 1 addresses re-encrypted." in out.getvalue()
+    assert Signatory.objects.with_email("ada@example.net").get().email == "ada@example.net"
+
+
+@pytest.mark.django_db
+def test_the_command_names_the_key_it_encrypts_with_by_a_fingerprint(letter, settings):
+    new, old = crypto.new_key(), crypto.new_key()
+    settings.EMAIL_ENCRYPTION_KEYS = [new, old]
+    out = io.StringIO()
+    call_command("reencrypt_emails", stdout=out)
+    assert f"first of 2 key(s), fingerprint {crypto.fingerprint(new)}" in out.getvalue()
+    assert new not in out.getvalue() and old not in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_an_export_that_cannot_open_an_address_says_why_and_leaves_no_half_file(
+    letter, settings, tmp_path
+):
+    SignatoryFactory(letter=letter, email="ada@example.net")
+    settings.EMAIL_ENCRYPTION_KEYS = [crypto.new_key()]  # the key that sealed it is gone
+    output = tmp_path / "contacts.csv"
+    with pytest.raises(CommandError, match="keep the old key"):
+        call_command(
+            "export_letter", letter.slug, "--format", "csv", "-o", str(output), stdout=io.StringIO()
+        )
+    assert not output.exists()
+
+
+@pytest.mark.django_db
+def test_the_admin_says_plainly_when_addresses_cannot_be_opened(admin_client, letter, settings):
+    signatory = SignatoryFactory(letter=letter, email="ada@example.net")
+    settings.EMAIL_ENCRYPTION_KEYS = [crypto.new_key()]
+    response = admin_client.get(reverse("admin:signatories_signatory_change", args=[signatory.pk]))
+    assert response.status_code == 503
+    assert "cannot open some of them with the keys it has" in response.content.decode()
+    assert "EMAIL_ENCRYPTION_KEYS" in response.content.decode()
+    # Pages that need no address are not affected.
+    assert admin_client.get(reverse("admin:letters_letter_changelist")).status_code == 200
+    assert admin_client.get(letter.get_absolute_url()).status_code == 200

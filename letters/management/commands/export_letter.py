@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from letters.csv_export import csv_lines, export_address_count, export_queryset
 from letters.management import letter_for_command
 from letters.pdf import render_letter_pdf
+from signatories.crypto import UndecryptableAddress
 from teams.models import LookedAt
 from teams.services import contact_view_record
 
@@ -73,6 +74,9 @@ class Command(BaseCommand):
                         out.write(line.encode())
         except OSError as error:
             raise CommandError(f"Cannot write {output}: {error.strerror}.") from error
+        except UndecryptableAddress as error:
+            output.unlink(missing_ok=True)  # a CSV cut off half-way is not an export
+            raise CommandError(str(error)) from None
         self.stdout.write(
             self.style.SUCCESS(f"Wrote {output} ({format.upper()}, {count:,} names).")
         )

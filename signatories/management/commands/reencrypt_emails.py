@@ -1,3 +1,6 @@
+import contextlib
+
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from signatories import crypto
@@ -17,8 +20,14 @@ class Command(BaseCommand):
             action="store_true",
             help="Only print a new random key (for either setting) and change nothing.",
         )
+        parser.add_argument(
+            "--from-development-key",
+            action="store_true",
+            help="Also open addresses stored while no keys were set (the key derived from "
+            "SECRET_KEY), to move a database set up without keys onto EMAIL_ENCRYPTION_KEYS.",
+        )
 
-    def handle(self, *args, batch_size, new_key, verbosity, **options):
+    def handle(self, *args, batch_size, new_key, from_development_key, verbosity, **options):
         if new_key:
             self.stdout.write(crypto.new_key())
             return
@@ -32,11 +41,25 @@ class Command(BaseCommand):
                     f"{progress.changed} re-encrypted"
                 )
 
-        try:
-            progress = signatories_reencrypt(batch_size=batch_size, on_batch=report)
-        except crypto.UndecryptableAddress as error:
-            raise CommandError(str(error)) from None
+        keys = crypto.encryption_keys()
         self.stdout.write(
-            f"Done: {progress.changed} of {progress.done} addresses re-encrypted; "
-            "the others were under the newest keys already."
+            f"Encrypting with the first of {len(keys)} key(s), fingerprint "
+            f"{crypto.fingerprint(keys[0])}; re-hashing under EMAIL_INDEX_KEY."
+        )
+        extra = crypto.development_key() if from_development_key else None
+        try:
+            with crypto.also_opening(extra) if extra else contextlib.nullcontext():
+                progress = signatories_reencrypt(batch_size=batch_size, on_batch=report)
+        except crypto.UndecryptableAddress as error:
+            hint = (
+                ""
+                if from_development_key or not settings.EMAIL_ENCRYPTION_KEYS
+                else " If this database was set up before any keys were set, add "
+                "--from-development-key."
+            )
+            raise CommandError(f"{error}{hint}") from None
+        unchanged = progress.done - progress.changed
+        self.stdout.write(
+            f"Done: {progress.changed} of {progress.done} addresses re-encrypted"
+            + (f"; {unchanged} were under these keys already." if unchanged else ".")
         )
