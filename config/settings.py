@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
 ]
 
 MIDDLEWARE = [
@@ -301,6 +302,21 @@ EMAIL_INDEX_KEY = os.environ.get("EMAIL_INDEX_KEY", "")
 # Staff who can see contact details (superusers, the contact permission) sign in
 # with a second factor: on wherever DEBUG is off; `check --deploy` refuses it off.
 SECOND_FACTOR_REQUIRED = env_bool("SECOND_FACTOR_REQUIRED", default=not DEBUG)
+
+# Passkeys (django-otp-webauthn) as a second factor, never instead of the password. A
+# passkey is bound to the site's host name, and browsers refuse one on an IP address: with
+# `make run`'s 127.0.0.1, passkeys work at http://localhost:8000 instead.
+_site = urlsplit(SITE_URL)
+_passkey_origin = (
+    SITE_URL
+    if _site.scheme == "https" or _site.hostname == "localhost"
+    else f"http://localhost:{_site.port or 8000}"
+)
+OTP_WEBAUTHN_RP_ID = urlsplit(_passkey_origin).hostname
+OTP_WEBAUTHN_RP_NAME = "Open letters"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [_passkey_origin]
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_HELPER_CLASS = "teams.second_factor.PasskeyHelper"
 # The name authenticator apps show for this site's codes.
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Open letters")
 # An admin session unused this long ends.
@@ -400,12 +416,19 @@ PERMISSIONS_POLICY = {
         "microphone",
         "midi",
         "payment",
+        "publickey-credentials-create",
         "publickey-credentials-get",
         "screen-wake-lock",
         "serial",
         "usb",
         "xr-spatial-tracking",
     ]
+}
+# The second factor's own pages (teams/views.py) alone may ask for a passkey.
+PERMISSIONS_POLICY_PASSKEYS = {
+    **PERMISSIONS_POLICY,
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
 }
 # Everything from our own origin; no inline script anywhere.
 SECURE_CSP = {
