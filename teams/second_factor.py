@@ -1,5 +1,5 @@
-"""A second factor for staff who can see contact details: an authenticator app (TOTP) and
-single-use recovery codes, both django-otp devices.
+"""A second factor for staff who can see contact details: an authenticator app (TOTP), passkeys
+(django-otp-webauthn) and single-use recovery codes, all django-otp devices.
 
 Who must use one: superusers and anyone with the contact permission, while
 SECOND_FACTOR_REQUIRED is on (the default wherever DEBUG is off; `check
@@ -16,6 +16,8 @@ from django.utils import timezone
 from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.helpers import WebAuthnHelper
+from django_otp_webauthn.models import WebAuthnCredential
 
 from signatories.roles import CONTACT_PERMISSION
 
@@ -34,7 +36,36 @@ def second_factor_required(user):
 
 
 def second_factor_enrolled(user):
+    """An app or a passkey; recovery codes alone are no second factor."""
+    return (
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
+    )
+
+
+def app_enrolled(user):
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def passkeys(user):
+    return WebAuthnCredential.objects.filter(user=user, confirmed=True).order_by("created_at", "pk")
+
+
+def passkey_remove(user, pk):
+    """Only one's own; True if one went. The gate is back if it was the last factor."""
+    deleted, _ = WebAuthnCredential.objects.filter(user=user, pk=pk).delete()
+    return bool(deleted)
+
+
+class PasskeyHelper(WebAuthnHelper):
+    """django-otp-webauthn's ceremonies as the package does them; a passkey gets a name to
+    tell it from the others in the list ("Passkey 2"), which the package leaves empty."""
+
+    def create_credential(self, user, *args, **kwargs):
+        device = super().create_credential(user, *args, **kwargs)
+        if not device.name:
+            device.name = f"Passkey {WebAuthnCredential.objects.filter(user=user).count() + 1}"
+        return device
 
 
 def totp_device_pending(user):

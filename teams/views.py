@@ -1,21 +1,27 @@
-"""The staff's second factor pages, inside the admin's look: set up the app, prove it at
-sign-in, see new recovery codes once."""
+"""The staff's second factor pages, inside the admin's look: set up the app or a passkey, prove
+one at sign-in, see new recovery codes once, remove a passkey."""
 
 import math
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import devices_for_user
 from django_otp import login as otp_login
+from django_permissions_policy import PermissionsPolicyMiddleware
 
 from teams.second_factor import (
     RECOVERY,
+    app_enrolled,
+    passkey_remove,
+    passkeys,
     recovery_codes_left,
     recovery_codes_new,
     second_factor_enrolled,
@@ -57,7 +63,12 @@ def _next(request):
 
 def _page(request, template, title, status=200, **extra):
     context = {**admin.site.each_context(request), "title": title, "next": _next(request), **extra}
-    return TemplateResponse(request, f"admin/second_factor/{template}", context, status=status)
+    response = TemplateResponse(request, f"admin/second_factor/{template}", context, status=status)
+    # These pages alone may make or ask for a passkey; every other page still may not.
+    response._permissions_policy_override = PermissionsPolicyMiddleware.compute_header_value(
+        settings.PERMISSIONS_POLICY_PASSKEYS, name="PERMISSIONS_POLICY_PASSKEYS"
+    )
+    return response
 
 
 @never_cache
@@ -111,6 +122,8 @@ def second_factor(request):
         "Your second factor",
         status=400 if form.errors else 200,
         form=form,
+        has_app=app_enrolled(user),
+        has_passkey=passkeys(user).exists(),
     )
 
 
@@ -125,6 +138,10 @@ def recovery_codes(request):
         "Your recovery codes" if codes else "Your second factor and sessions",
         codes=codes,
         left=recovery_codes_left(request.user),
+        passkeys=passkeys(request.user),
+        # Add or remove a passkey: only once this session has proven a factor (or there is
+        # none yet), as this page opens before the second factor.
+        verified=request.user.is_verified() or not second_factor_enrolled(request.user),
         other_sessions=sessions_other_count(request.user, request.session.session_key),
     )
 
@@ -146,4 +163,31 @@ def recovery_codes_renew(request):
     if not request.user.is_verified():
         return redirect("second_factor")
     request.session[SHOWN_CODES] = recovery_codes_new(request.user)
+    return redirect("second_factor_codes")
+
+
+@never_cache
+@staff_member_required
+def passkey_added(request):
+    """Where the browser goes once django-otp-webauthn has saved a passkey (and, if it was the
+    first factor, marked this session verified): recovery codes if there are none yet."""
+    if not request.user.is_verified():
+        return redirect("second_factor")
+    if not recovery_codes_left(request.user):
+        request.session[SHOWN_CODES] = recovery_codes_new(request.user)
+    else:
+        messages.success(request, "Passkey added.")
+    return redirect(f"{reverse('second_factor_codes')}?{urlencode({'next': _next(request)})}")
+
+
+@never_cache
+@staff_member_required
+@require_POST
+def passkey_delete(request, pk):
+    """Only in a session that has proven its second factor: a password alone must not be
+    enough to take a passkey away (and then set up a factor of one's own)."""
+    if not request.user.is_verified():
+        return redirect("second_factor")
+    if passkey_remove(request.user, pk):
+        messages.success(request, "Passkey removed.")
     return redirect("second_factor_codes")
