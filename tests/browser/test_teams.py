@@ -221,3 +221,81 @@ def test_an_organiser_is_told_plainly_when_addresses_cannot_be_opened(
     page.get_by_role("link", name="Back to the admin's home page").click()
     expect(page.get_by_role("heading", name="Campaigns, letters and signatures")).to_be_visible()
     assert Signatory.objects.filter(name="Ayan Alpha").exists()  # nothing was lost
+
+
+@pytest.mark.second_factor
+def test_an_organiser_adds_a_passkey_and_signs_in_with_it(
+    page, live_server, two_teams, validated, settings
+):
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    # A passkey belongs to a host name and an origin: here the test server's.
+    settings.OTP_WEBAUTHN_RP_ID = "localhost"
+    settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [live_server.url]
+    assert live_server.url.startswith("http://localhost:")
+    # Chromium's own virtual authenticator (DevTools' WebAuthn domain): a platform passkey
+    # whose fingerprint check always passes.
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    authenticator = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+            }
+        },
+    )["authenticatorId"]
+    console_errors = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+
+    page.goto(live_server.url + "/admin/")
+    page.get_by_label("Username").fill("alpha-org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Set up your second factor")).to_be_visible()
+    expect(page.get_by_role("button", name="Add a passkey")).to_be_visible()
+    validated("second factor: set up, with a passkey")
+    page.get_by_role("button", name="Add a passkey").click()
+    # The first factor: recovery codes as with the app, and the passkey listed.
+    expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    expect(page.locator("table.passkeys")).to_contain_text("Passkey 1")
+    validated("second factor: recovery codes, with a passkey")
+    passkey = WebAuthnCredential.objects.get()
+    assert passkey.user.username == "alpha-org" and passkey.confirmed
+    stored = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})
+    assert len(stored["credentials"]) == 1
+    page.get_by_role("link", name="I have kept them: continue").click()
+    expect(page.get_by_role("heading", name="Campaigns, letters and signatures")).to_be_visible()
+
+    # Signed out; back with the password, then the passkey.
+    page.get_by_role("button", name="Log out").click()
+    page.goto(live_server.url + "/admin/")
+    page.get_by_label("Username").fill("alpha-org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Your second factor")).to_be_visible()
+    validated("second factor: sign in with a passkey")
+    page.get_by_role("button", name="Use a passkey").click()
+    expect(page.get_by_role("heading", name="Campaigns, letters and signatures")).to_be_visible()
+    passkey.refresh_from_db()
+    assert passkey.last_used_at is not None
+
+    signature = Signatory.objects.get(name="Ayan Alpha")
+    page.goto(live_server.url + f"/admin/signatories/signatory/{signature.pk}/change/")
+    expect(page.get_by_label("Email:")).to_have_value("ayan@alpha.example")
+
+    # The list on the "Second factor" page; removing the passkey leaves recovery codes only,
+    # and the next admin page asks for a factor again.
+    page.get_by_role("link", name="Second factor").click()
+    expect(page.locator("table.passkeys")).to_contain_text("Passkey 1")
+    validated("second factor and sessions, with a passkey")
+    page.get_by_role("button", name="Remove Passkey 1").click()
+    expect(page.locator(".messagelist")).to_contain_text("Passkey removed.")
+    assert not WebAuthnCredential.objects.exists()
+    page.goto(live_server.url + "/admin/")
+    expect(page.get_by_role("heading", name="Set up your second factor")).to_be_visible()
+    assert console_errors == []
