@@ -10,6 +10,8 @@ import dataclasses
 from django.contrib import admin
 from django.contrib.admin.options import ActionLocation
 from django.http import Http404
+from django_otp_webauthn.admin import WebAuthnCredentialAdmin
+from django_otp_webauthn.models import WebAuthnCredential
 
 from config.admin import LabelledTabularInline
 from teams.access import ANY_ROLE, ORGANISER, team_allows, team_filter
@@ -143,3 +145,8 @@ class ContactViewAdmin(admin.ModelAdmin):
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         raise Http404("No such entry.")
+
+
+# Passkeys, beside django-otp's TOTP devices (which it registers itself; this package does
+# not): a superuser removes a lost one for someone who has nothing else left.
+admin.site.register(WebAuthnCredential, WebAuthnCredentialAdmin)

@@ -129,3 +129,26 @@ def test_passwordless_sign_in_is_off(client):
     """A passkey is a second factor here, never instead of the password."""
     response = client.post(reverse("otp_webauthn:credential-authentication-begin"))
     assert response.status_code == 403
+
+
+def test_a_superuser_finds_and_removes_someones_passkey_in_the_admin(
+    alpha_organiser, django_user_model
+):
+    """The lost-phone way out, as with TOTP devices: System: OTP WebAuthn."""
+    from django.test import Client
+
+    lost = passkey_for(alpha_organiser.user)
+    root = django_user_model.objects.create_superuser("root", "r@example.org", "x")
+    superuser = Client()
+    superuser.force_login(root)
+    verified_with(superuser, passkey_for(root, name="Root's key"))
+    changelist = reverse("admin:django_otp_webauthn_webauthncredential_changelist")
+    assert b"alpha-org" in superuser.get(changelist).content
+    change = reverse("admin:django_otp_webauthn_webauthncredential_change", args=[lost.pk])
+    assert superuser.get(change).status_code == 200
+    delete = reverse("admin:django_otp_webauthn_webauthncredential_delete", args=[lost.pk])
+    assert superuser.post(delete, {"post": "yes"}).status_code == 302
+    assert not second_factor_enrolled(alpha_organiser.user)
+    # An organiser has no such page.
+    verified_with(alpha_organiser, passkey_for(alpha_organiser.user))
+    assert alpha_organiser.get(changelist).status_code == 403
