@@ -64,7 +64,11 @@ class PasskeyHelper(WebAuthnHelper):
     def create_credential(self, user, *args, **kwargs):
         device = super().create_credential(user, *args, **kwargs)
         if not device.name:
-            device.name = f"Passkey {WebAuthnCredential.objects.filter(user=user).count() + 1}"
+            taken = set(WebAuthnCredential.objects.filter(user=user).values_list("name", flat=True))
+            number = len(taken) + 1
+            while f"Passkey {number}" in taken:
+                number += 1
+            device.name = f"Passkey {number}"
         return device
 
 

@@ -152,3 +152,18 @@ def test_a_superuser_finds_and_removes_someones_passkey_in_the_admin(
     # An organiser has no such page.
     verified_with(alpha_organiser, passkey_for(alpha_organiser.user))
     assert alpha_organiser.get(changelist).status_code == 403
+
+
+def test_each_new_passkey_gets_a_name_of_its_own(alpha_organiser, monkeypatch):
+    from django_otp_webauthn.helpers import WebAuthnHelper
+
+    from teams.second_factor import PasskeyHelper
+
+    user = alpha_organiser.user
+    monkeypatch.setattr(
+        WebAuthnHelper,
+        "create_credential",
+        lambda self, user, *a, **k: WebAuthnCredential(user=user),
+    )
+    passkey_for(user, name="Passkey 2")  # Passkey 1 was removed
+    assert PasskeyHelper(request=None).create_credential(user).name == "Passkey 3"
