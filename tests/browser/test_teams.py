@@ -32,12 +32,13 @@ def two_teams(roles, django_user_model):
     return alpha, bravo
 
 
-def log_in(page, live_server, username):
+def log_in(page, live_server, username, lands_on="Campaigns, letters and signatures"):
+    """Password sign-in; `lands_on` is the heading of the page it leads to."""
     page.goto(live_server.url + "/admin/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Campaigns, letters and signatures")).to_be_visible()
+    expect(page.get_by_role("heading", name=lands_on)).to_be_visible()
 
 
 def test_a_moderator_of_one_campaign_moderates_it_and_nothing_else(
@@ -152,12 +153,7 @@ def test_an_organiser_sets_up_an_authenticator_app_and_signs_in_with_it(
 
     import pyotp
 
-    log_in_first = page.goto(live_server.url + "/admin/")
-    assert log_in_first.ok
-    page.get_by_label("Username").fill("alpha-org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Set up your second factor")).to_be_visible()
+    log_in(page, live_server, "alpha-org", lands_on="Set up your second factor")
     validated("second factor: set up")
     keep_screenshot(page, "admin-second-factor-setup")
     expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
@@ -173,11 +169,7 @@ def test_an_organiser_sets_up_an_authenticator_app_and_signs_in_with_it(
 
     # Next day, a new session: password, then a code from the app.
     page.context.clear_cookies()
-    page.goto(live_server.url + "/admin/")
-    page.get_by_label("Username").fill("alpha-org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Your second factor")).to_be_visible()
+    log_in(page, live_server, "alpha-org", lands_on="Your second factor")
     validated("second factor: sign in")
     page.get_by_label("Code from the app, or a recovery code").fill(app.at(time.time() + 30))
     page.get_by_role("button", name="Continue").click()
@@ -252,11 +244,7 @@ def test_an_organiser_adds_a_passkey_and_signs_in_with_it(
     console_errors = []
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
 
-    page.goto(live_server.url + "/admin/")
-    page.get_by_label("Username").fill("alpha-org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Set up your second factor")).to_be_visible()
+    log_in(page, live_server, "alpha-org", lands_on="Set up your second factor")
     expect(page.get_by_role("button", name="Add a passkey")).to_be_visible()
     validated("second factor: set up, with a passkey")
     page.get_by_role("button", name="Add a passkey").click()
@@ -273,11 +261,7 @@ def test_an_organiser_adds_a_passkey_and_signs_in_with_it(
 
     # Signed out; back with the password, then the passkey.
     page.get_by_role("button", name="Log out").click()
-    page.goto(live_server.url + "/admin/")
-    page.get_by_label("Username").fill("alpha-org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Your second factor")).to_be_visible()
+    log_in(page, live_server, "alpha-org", lands_on="Your second factor")
     validated("second factor: sign in with a passkey")
     keep_screenshot(page, "admin-passkey-sign-in")
     page.get_by_role("button", name="Use a passkey").click()
