@@ -7,6 +7,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+# Where config/urls.py mounts the admin, and the staff's second factor pages under it.
+ADMIN_PATH = "/admin/"
+
+
+def is_admin_path(path):
+    """The staff's side of the site: kept uncompressed, with its own limits and gates."""
+    return path.startswith(ADMIN_PATH)
+
 
 class OrganisersAdminSite(admin.AdminSite):
     """The admin as organisers meet it: their work first, the machinery last and named so."""

@@ -8,6 +8,8 @@ from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import render
 from django.utils import translation
 
+from config.admin import is_admin_path
+
 
 class LanguageFromLink:
     """`?lang=kk` on a link: that language for this page and the next ones (the cookie).
@@ -60,7 +62,7 @@ class CompressPublicPages(GZipMiddleware):
     """
 
     def process_response(self, request, response):
-        if request.path.startswith("/admin/"):
+        if is_admin_path(request.path):
             return response
         return super().process_response(request, response)
 
@@ -80,7 +82,7 @@ class PublicFormLimits:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method == "POST" and not request.path.startswith("/admin/"):
+        if request.method == "POST" and not is_admin_path(request.path):
             try:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config.admin import ADMIN_PATH
 from config.views import health, ready
 
 handler500 = "config.views.server_error"
@@ -10,8 +11,8 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("ready/", ready, name="ready"),
     # Before the admin's own routes: staff who see contacts pass here first (teams/).
-    path("admin/second-factor/", include("teams.urls")),
-    path("admin/", admin.site.urls),
+    path(f"{ADMIN_PATH[1:]}second-factor/", include("teams.urls")),
+    path(ADMIN_PATH[1:], admin.site.urls),
     path("letters/", include("letters.urls")),
     path("s/", include("signatories.urls")),
     path("", include("campaign.urls")),

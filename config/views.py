@@ -8,6 +8,8 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from config.admin import is_admin_path
+
 logger = logging.getLogger(__name__)
 
 # The database is down, restarting, or a statement or lock waited past its timeout.
@@ -64,7 +66,7 @@ def server_error(request):
 def permission_denied(request, exception=None):
     """handler403: staff in the admin meet the admin's look and a way back; visitors, ours."""
     user = getattr(request, "user", None)
-    if request.path.startswith("/admin/") and user is not None and user.is_staff:
+    if is_admin_path(request.path) and user is not None and user.is_staff:
         from django.contrib import admin
 
         context = {**admin.site.each_context(request), "title": "Not for your role"}

@@ -23,6 +23,7 @@ import contextlib
 import functools
 import hashlib
 import hmac
+from typing import NamedTuple
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -66,16 +67,21 @@ _also_opening = []
 def also_opening(key):
     """Decrypt with one more key, last, for the length of a block; never encrypt with it."""
     _also_opening.append(key)
-    _fernets.cache_clear()
+    _ciphers.cache_clear()
     try:
         yield
     finally:
         _also_opening.remove(key)
-        _fernets.cache_clear()
+        _ciphers.cache_clear()
+
+
+class Ciphers(NamedTuple):
+    every_key: MultiFernet  # encrypts with the newest, decrypts with any
+    newest: Fernet
 
 
 @functools.cache
-def _fernets():
+def _ciphers():
     try:
         fernets = [Fernet(key) for key in [*encryption_keys(), *_also_opening]]
     except (ValueError, TypeError) as error:
@@ -84,7 +90,7 @@ def _fernets():
             "EMAIL_ENCRYPTION_KEYS must be Fernet keys (32 url-safe base64-encoded bytes), "
             "separated by commas; make one with `manage.py reencrypt_emails --new-key`."
         ) from error
-    return MultiFernet(fernets), fernets[0]
+    return Ciphers(every_key=MultiFernet(fernets), newest=fernets[0])
 
 
 @functools.cache
@@ -95,7 +101,7 @@ def _index_key_bytes():
 @receiver(setting_changed)
 def _forget_keys(*, setting, **kwargs):
     if setting in {"EMAIL_ENCRYPTION_KEYS", "EMAIL_INDEX_KEY", "SECRET_KEY"}:
-        _fernets.cache_clear()
+        _ciphers.cache_clear()
         _index_key_bytes.cache_clear()
 
 
@@ -107,14 +113,14 @@ def encrypt(address):
     """The address as stored: "" stays "" (no address), anything else becomes a token."""
     if not address:
         return ""
-    return _fernets()[0].encrypt(address.encode()).decode("ascii")
+    return _ciphers().every_key.encrypt(address.encode()).decode("ascii")
 
 
 def decrypt(token):
     if not token:
         return ""
     try:
-        return _fernets()[0].decrypt(token.encode("ascii")).decode()
+        return _ciphers().every_key.decrypt(token.encode("ascii")).decode()
     except InvalidToken:
         raise UndecryptableAddress(
             "A stored e-mail address opens with none of EMAIL_ENCRYPTION_KEYS: keep the old key "
@@ -125,7 +131,7 @@ def decrypt(token):
 def decrypt_noting_key(token):
     """(the address, whether the newest key opened it): re-encryption skips those it did."""
     try:
-        return _fernets()[1].decrypt(token.encode("ascii")).decode(), True
+        return _ciphers().newest.decrypt(token.encode("ascii")).decode(), True
     except InvalidToken:
         return decrypt(token), False
 

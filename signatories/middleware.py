@@ -4,6 +4,7 @@ import logging
 
 from django.template.response import TemplateResponse
 
+from config.admin import is_admin_path
 from signatories.crypto import UndecryptableAddress
 
 logger = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ class UndecryptableAddressPage:
         if not isinstance(exception, UndecryptableAddress):
             return None
         logger.error("Stored e-mail addresses cannot be opened: %s", exception)
-        if not request.path.startswith("/admin/"):
+        if not is_admin_path(request.path):
             return None
         response = TemplateResponse(
             request,

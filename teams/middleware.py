@@ -9,10 +9,13 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from config.admin import ADMIN_PATH, is_admin_path
 from teams.second_factor import second_factor_required
 
 # Pages a signed-in staff member may reach before their second factor.
-OPEN_BEFORE_SECOND_FACTOR = ("/admin/second-factor/", "/admin/logout/", "/admin/login/")
+OPEN_BEFORE_SECOND_FACTOR = tuple(
+    f"{ADMIN_PATH}{page}" for page in ("second-factor/", "logout/", "login/")
+)
 LAST_SEEN = "staff-last-seen"
 
 
@@ -26,7 +29,7 @@ class StaffSecondFactor:
     def __call__(self, request):
         path = request.path
         if (
-            path.startswith("/admin/")
+            is_admin_path(path)
             and not path.startswith(OPEN_BEFORE_SECOND_FACTOR)
             and second_factor_required(request.user)
             and not request.user.is_verified()

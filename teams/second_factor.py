@@ -37,10 +37,7 @@ def second_factor_required(user):
 
 def second_factor_enrolled(user):
     """An app or a passkey; recovery codes alone are no second factor."""
-    return (
-        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-        or WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
-    )
+    return app_enrolled(user) or passkeys(user).exists()
 
 
 def app_enrolled(user):

@@ -17,6 +17,7 @@ from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_permissions_policy import PermissionsPolicyMiddleware
 
+from config.admin import ADMIN_PATH
 from teams.second_factor import (
     RECOVERY,
     app_enrolled,
@@ -58,7 +59,7 @@ def _next(request):
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
-    return "/admin/"
+    return ADMIN_PATH
 
 
 def _page(request, template, title, status=200, **extra):
