@@ -374,10 +374,9 @@ PUBLIC_COUNT_CACHE_SECONDS = env_int("PUBLIC_COUNT_CACHE_SECONDS", 30)
 # How long a process may use a letter it read earlier, on the hot paths: sign
 # requests, the count and the embed (the sign INSERT re-checks that it is open).
 SIGNING_LETTER_CACHE_SECONDS = env_int("SIGNING_LETTER_CACHE_SECONDS", 10)
-# How long a rendered letter page is served from each process's memory, and for
-# how many of its first pages (letters/page_cache.py). 0 turns the cache off.
+# How long a rendered letter page (its first and last page of names) is served
+# from each process's memory (letters/page_cache.py). 0 turns the cache off.
 LETTER_PAGE_CACHE_SECONDS = env_int("LETTER_PAGE_CACHE_SECONDS", 10)
-LETTER_PAGE_CACHE_PAGES = env_int("LETTER_PAGE_CACHE_PAGES", 5)
 # Published names per page on a letter page.
 SIGNATORIES_PER_PAGE = env_int("SIGNATORIES_PER_PAGE", 100)
 

@@ -5,15 +5,16 @@ sign view (signatories/views.py), which shows the page again with a rejected
 form's errors.
 """
 
+from django.http import QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 
+from letters.name_list import NameList, Position
 from letters.selectors import (
     letter_get_public,
     letter_load_page_parts,
     letter_notables,
     letter_page_counts,
-    letter_published_page,
     letter_version_for,
     letter_versions,
 )
@@ -31,11 +32,20 @@ def letter_page_context(request, letter, form):
         requested=request.GET.get("version"),
         language=request.LANGUAGE_CODE,
     )
-    page = letter_published_page(
-        letter=letter, page_number=request.GET.get("page"), listed_count=count - unnamed
+    page = NameList(letter).page(
+        after=Position.decode(request.GET.get("after")),
+        before=Position.decode(request.GET.get("before")),
+        typed=request.GET.get("from", ""),
+        last=request.GET.get("last") == "1",
     )
+    version_asked = request.GET.get("version")
+    list_query = QueryDict(mutable=True)
+    if version_asked in {v.language for v in versions}:
+        list_query["version"] = version_asked  # the pages of names keep the text's language
     return {
         "letter": letter,
+        "list_query": list_query,
+        "listed": count - unnamed,
         "campaign": letter.campaign,
         "form": form,
         "page": page,

@@ -10,8 +10,9 @@ links baked into a cached page are the ones every reader of it needs.
 
 Each process keeps its own copy (the "process" cache), so a hit is a
 dictionary lookup and no network; names and the count are at most
-LETTER_PAGE_CACHE_SECONDS behind. Only the first pages are kept: deep pages
-are rarely read and would only fill memory.
+LETTER_PAGE_CACHE_SECONDS behind. Only the first and the last page of names
+are kept: pages further in are read by position, a few index reads each
+(letters/name_list.py), and would only fill memory.
 """
 
 from django.conf import settings
@@ -26,23 +27,25 @@ STAMP_PLACEHOLDER = "stampplaceholder9b2f0a"
 
 
 def page_key(request, slug):
-    """The cache key for this request's page, or None when it should not be cached."""
+    """The cache key for this request's page, or None when it should not be cached.
+
+    The first page of names and the last one are kept; a page found by
+    position or by a typed name is rendered each time (a few index reads).
+    """
     if settings.LETTER_PAGE_CACHE_SECONDS <= 0 or request.method not in {"GET", "HEAD"}:
         return None
-    if set(request.GET) - {"page", "version"}:
-        return None  # e.g. a tracking parameter: served fresh, not kept
-    page = request.GET.get("page", "1")
-    if not page.isdigit():
-        return None  # nonsense (shown as page 1 by the paginator) is not kept under page 1
-    page = int(page)
-    if not 1 <= page <= settings.LETTER_PAGE_CACHE_PAGES:
+    if set(request.GET) - {"last", "version"}:
+        return None  # a page of names further in, or e.g. a tracking parameter: served fresh
+    last = request.GET.get("last")
+    if last not in {None, "1"}:
         return None
     version = request.GET.get("version", "")
     if version and version not in dict(settings.LANGUAGES):
         return None
     # Share links on the page are absolute, so the host and scheme belong in the key.
     where = f"{request.scheme}://{request.get_host()}"
-    return f"letter-page:{where}:{slug}:{request.LANGUAGE_CODE}:{version}:{page}"
+    end = "last" if last else "first"
+    return f"letter-page:{where}:{slug}:{request.LANGUAGE_CODE}:{version}:{end}"
 
 
 def get(key):

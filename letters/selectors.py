@@ -2,8 +2,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache, caches
-from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, prefetch_related_objects
+from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 
@@ -17,6 +16,7 @@ from letters.models import (
 )
 from signatories.mail import absolute
 from signatories.models import Signatory
+from signatories.selectors import signatory_counts
 
 
 def letter_get_public(*, slug):
@@ -130,22 +130,17 @@ def letter_version_for(*, versions, requested, language):
 def letter_notables(*, letter):
     """Notable signatories for the top of the page, as they agreed to be shown."""
     return list(
-        Signatory.objects.filter(letter=letter, is_notable=True)
-        .for_delivery()
+        Signatory.objects.listed_on(letter)
+        .filter(is_notable=True)
+        .in_delivery_order()
         .only("pk", "kind", "name", "affiliation", "display", "sort_key")
     )
 
 
 def letter_signature_counts(*, letter):
-    """(published, of which unnamed) in one query: the public count and the "N others"."""
-    counts = (
-        Signatory.objects.filter(letter=letter)
-        .published()
-        .aggregate(
-            total=Count("pk"), hidden=Count("pk", filter=Q(display=Signatory.Display.HIDDEN))
-        )
-    )
-    return counts["total"], counts["hidden"]
+    """(published, of which unnamed): the public count and the "N others", from the journal."""
+    counts = signatory_counts(letter=letter)
+    return counts["published"], counts["hidden"]
 
 
 def letter_page_counts(*, letter):
@@ -169,18 +164,6 @@ def letter_counts_forget(*, letter_id):
     by every host for LETTER_PAGE_CACHE_SECONDS. Other readers may lag as before.
     """
     cache.delete_many([f"letter-page-counts:{letter_id}", f"letter-count:{letter_id}"])
-
-
-def letter_published_page(*, letter, page_number, listed_count):
-    """One page of the names signatories agreed to publish, in delivery order."""
-    signatories = (
-        Signatory.objects.filter(letter=letter)
-        .for_delivery()
-        .only("pk", "kind", "name", "affiliation", "display", "sort_key")
-    )
-    paginator = Paginator(signatories, settings.SIGNATORIES_PER_PAGE)
-    paginator.count = listed_count  # known already; spares a second COUNT(*)
-    return paginator.get_page(page_number)
 
 
 def letter_public_count(*, letter):

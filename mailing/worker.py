@@ -10,7 +10,9 @@
     killed) is made READY again, so it runs, at least once;
   - each outbox that owes mail now (a lapsed lease, a retry come due, a
     drain that died before queueing its follow-up) gets a drain queued,
-    so mail goes out with no new signature needed.
+    so mail goes out with no new signature needed;
+  - the housekeeping other apps registered (mailing/sweeps.py) runs, such
+    as folding the count journal.
 """
 
 import logging
@@ -25,6 +27,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from mailing.outbox import all_outboxes
+from mailing.sweeps import all_sweeps
 from mailing.tasks import drain_outbox
 
 logger = logging.getLogger(__name__)
@@ -55,6 +58,14 @@ def outboxes_sweep():
 def sweep():
     tasks_requeue_abandoned()
     outboxes_sweep()
+    for housekeeping in all_sweeps():
+        try:
+            housekeeping()
+        except DATABASE_AWAY:
+            raise  # the sweeper waits for the next round
+        except Exception:
+            # One app's housekeeping failing must not stop the others, nor mail.
+            logger.exception("Sweep step %s failed", housekeeping.__name__)
 
 
 class Sweeper(threading.Thread):

@@ -81,6 +81,16 @@ class States:
     )
     HIDDEN = Q(display=SignatoryDisplay.HIDDEN)
 
+    @classmethod
+    def published_under(cls, moderation):
+        """PUBLISHED for a letter of this moderation, with the letter's part settled."""
+        if moderation == Letter.Moderation.POST:
+            return cls.STANDING & (
+                Q(status=SignatoryStatus.APPROVED)
+                | Q(status=SignatoryStatus.PENDING) & cls.NOT_HELD
+            )
+        return cls.APPROVED
+
 
 class SignatoryQuerySet(models.QuerySet):
     def with_email(self, email):
@@ -140,6 +150,19 @@ class SignatoryQuerySet(models.QuerySet):
     def listed(self):
         """Published names the signatories agreed to show; the rest are only counted."""
         return self.published().exclude(States.HIDDEN)
+
+    def published_on(self, letter):
+        """published() on one letter whose moderation is known: no join to the letter.
+
+        The same rows as `filter(letter=letter).published()`; with the
+        letter's moderation settled here, the database filters each row on
+        its own columns, along the letter's indexes.
+        """
+        return self.filter(letter=letter).filter(States.published_under(letter.moderation))
+
+    def listed_on(self, letter):
+        """listed() on one letter, without the join (see published_on)."""
+        return self.published_on(letter).exclude(States.HIDDEN)
 
     def in_delivery_order(self):
         """Organisations first, then by sort key, as the seed letter prints them.
@@ -425,3 +448,51 @@ class ModerationEntry(models.Model):
 
     def __str__(self):
         return f"{self.action.get_decision_display()} #{self.signatory_id}"
+
+
+class Tally(models.Model):
+    """A change to a letter's counts, written by the database itself, never by the app.
+
+    Triggers on the signatory table (and on a letter's moderation) add a row
+    for every statement that moves signatures between states: +3 published
+    for an approval of three, -1 awaiting and +1 withdrawn for a withdrawal.
+    A letter's counts are the sums of its rows, so reading them costs no
+    COUNT over its signatures, and no code path can forget to count: a bulk
+    UPDATE in a shell is counted as the sign form's INSERT is. The worker's
+    sweep folds each letter's rows into one now and then
+    (`signatories.services.tally.tallies_compact`). The triggers and the
+    states they compute are in migration 0018; `tests/signatories/test_tally.py`
+    holds them to `States` on random histories.
+    """
+
+    COUNTS = (
+        "published",
+        "hidden",
+        "awaiting",
+        "approved",
+        "rejected",
+        "unconfirmed",
+        "withdrawn",
+        "suspect",
+    )
+
+    id = models.BigAutoField(primary_key=True)
+    # No foreign key constraint: rows are written by triggers, also while a
+    # letter is being deleted; a deleted letter's rows are dropped by the sweep.
+    letter = models.ForeignKey(
+        Letter, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    published = models.IntegerField(db_default=0)
+    hidden = models.IntegerField(db_default=0)
+    awaiting = models.IntegerField(db_default=0)
+    approved = models.IntegerField(db_default=0)
+    rejected = models.IntegerField(db_default=0)
+    unconfirmed = models.IntegerField(db_default=0)
+    withdrawn = models.IntegerField(db_default=0)
+    suspect = models.IntegerField(db_default=0)
+
+    class Meta:
+        verbose_name_plural = "tallies"
+
+    def __str__(self):
+        return f"Letter {self.letter_id}: {self.published:+} published"

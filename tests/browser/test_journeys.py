@@ -232,3 +232,73 @@ def test_links_that_stand_alone_are_big_enough_for_a_thumb(page, live_server):
     page.goto(live_server.url + event.campaign.get_absolute_url())
     ics = page.get_by_role("link", name="Add to calendar (.ics)")
     assert ics.bounding_box()["height"] >= 44
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "kk-KZ"])
+def test_a_supporter_finds_a_name_among_many_pages_on_a_phone(
+    browser, live_server, settings, vnu, axe, locale
+):
+    """Next, Last, Previous, First and a typed surname, each clicked; each page checked."""
+    settings.SIGNATORIES_PER_PAGE = 5
+    letter = LetterFactory()
+    SignatoryFactory(
+        letter=letter, kind="organisation", name="RMT Central Line West", affiliation=""
+    )
+    for n, surname in enumerate(["Abai", "Bowring", "Жанатов", "Қанатов", "Smith", "Zed"] * 3):
+        SignatoryFactory(letter=letter, name=f"Person{n:02d} {surname}")
+    context = browser.new_context(locale=locale, bypass_csp=True, **PHONE)  # for axe
+    page = context.new_page()
+    served = []
+    page.on("response", lambda r: served.append(r) if r.request.resource_type == "document" else 0)
+
+    def checked(label):
+        """The page as served passes the Nu HTML checker, and as shown passes axe."""
+        assert (label, vnu(served[-1].text()), axe(page)) == (label, [], [])
+
+    english = locale == "en-GB"
+    words = {
+        "next": "Next" if english else "Келесі",
+        "last": "Last" if english else "Соңына",
+        "previous": "Previous" if english else "Алдыңғы",
+        "first": "First" if english else "Басына",
+        "find": "Find a name: type a surname" if english else "Есімді табу: тегін жазыңыз",
+        "go": "Go" if english else "Табу",
+    }
+    names = page.locator("#names ol li")
+    page.goto(live_server.url + letter.get_absolute_url())
+    expect(names.first).to_have_text("RMT Central Line West")
+    expect(names).to_have_count(5)
+    checked("first page")
+
+    page.get_by_role("link", name=words["next"], exact=True).click()
+    expect(names.first).to_contain_text("Person")
+    assert "after=" in page.url and "#names" in page.url
+    second = names.all_inner_texts()
+
+    page.get_by_role("link", name=words["last"], exact=True).click()
+    in_order = list(
+        Signatory.objects.filter(letter=letter).for_delivery().values_list("name", flat=True)
+    )
+    expect(names.last).to_contain_text(in_order[-1])  # Latin first, then Cyrillic
+    expect(page.get_by_role("link", name=words["next"], exact=True)).to_have_count(0)
+    checked("last page")
+
+    page.get_by_role("link", name=words["previous"], exact=True).click()
+    expect(names.last).to_contain_text(in_order[-6])
+    page.get_by_role("link", name=words["first"], exact=True).click()
+    expect(names.first).to_have_text("RMT Central Line West")
+
+    page.get_by_label(words["find"]).fill("Қанат")
+    page.get_by_role("button", name=words["go"], exact=True).click()
+    expect(names.first).to_contain_text("Қанатов")
+    assert "from=" in page.url
+    checked("a typed surname")
+    shown = {text.split(" (")[0] for text in names.all_inner_texts()}
+    expected = set(
+        Signatory.objects.filter(letter=letter, name__contains="Қанатов").values_list(
+            "name", flat=True
+        )
+    )
+    assert expected <= shown | {second[0]}  # the three namesakes start the page
+    assert page.get_attribute("html", "lang") == locale[:2]
+    context.close()

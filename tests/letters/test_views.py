@@ -51,14 +51,15 @@ def test_the_list_is_paginated(client, letter, settings):
     for surname in ["Able", "Baker", "Carter", "Dunn", "Ellis"]:
         SignatoryFactory(letter=letter, name=f"Sam {surname}")
 
-    page3 = client.get(letter.get_absolute_url(), {"page": 3})
-    nonsense = client.get(letter.get_absolute_url(), {"page": "abc"})
+    last = client.get(letter.get_absolute_url(), {"last": "1"})
+    nonsense = client.get(letter.get_absolute_url(), {"after": "abc"})
 
-    assert [s.name for s in page3.context["page"]] == ["Sam Ellis"]
-    assert page3.context["count"] == 5
-    assert 'start="5"' in page3.content.decode()
+    assert [s.name for s in last.context["page"]] == ["Sam Dunn", "Sam Ellis"]
+    assert last.context["count"] == 5
+    assert "before=i.1.Dunn%2C+Sam#names" in last.content.decode()  # the page before Dunn
     assert nonsense.status_code == 200
     assert [s.name for s in nonsense.context["page"]] == ["Sam Able", "Sam Baker"]
+    assert "The first 2 of 5 names" in nonsense.content.decode()
 
 
 def test_query_count_is_the_same_for_10_and_100000_signatories(
@@ -90,7 +91,7 @@ def test_query_count_is_the_same_for_10_and_100000_signatories(
     with django_assert_num_queries(len(small.captured_queries)):
         response = client.get(letter.get_absolute_url())
     assert response.context["count"] == 100_000
-    assert response.context["page"].paginator.num_pages == 1000
+    assert response.context["page"].has_next
 
 
 def test_draft_letters_are_not_public(client):

@@ -67,6 +67,35 @@ def test_the_sweep_sends_a_lapsed_claim_with_no_new_signature(database_tasks, le
     assert outboxes_sweep() == []  # nothing owed now: nothing queued
 
 
+def test_the_sweep_folds_the_count_journal(letter):
+    """Registered by signatories (mailing/sweeps.py): each letter's journal becomes one row."""
+    from signatories.models import Tally
+    from signatories.selectors import signatory_counts
+
+    SignatoryFactory.create_batch(3, letter=letter)
+    Signatory.objects.filter(letter=letter).update(status=Signatory.Status.REJECTED)
+    counts = signatory_counts(letter=letter)
+    assert Tally.objects.filter(letter=letter).count() > 1
+
+    sweep()
+
+    assert Tally.objects.filter(letter=letter).count() == 1
+    assert signatory_counts(letter=letter) == counts
+
+
+def test_a_failing_housekeeping_step_leaves_the_others_running(monkeypatch, letter, caplog):
+    from mailing import sweeps
+    from mailing.worker import sweep as run_sweep
+
+    ran = []
+    monkeypatch.setattr(
+        sweeps, "_SWEEPS", [lambda: 1 / 0, lambda: ran.append("second")], raising=True
+    )
+    run_sweep()
+    assert ran == ["second"]
+    assert "Sweep step" in caplog.text
+
+
 def test_a_sweep_with_the_database_away_waits_for_the_next(monkeypatch, caplog):
     from django.db import OperationalError
 

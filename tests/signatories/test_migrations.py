@@ -165,3 +165,52 @@ def test_plain_addresses_are_encrypted_and_hashed_by_the_migration_and_back():
         ]
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_count_journal_starts_from_the_signatures_already_there_and_goes_back():
+    apps = migrate([("signatories", "0017_email_encrypted_at_rest")])
+    Signatory = apps.get_model("signatories", "Signatory")
+    try:
+        letter = a_letter(apps)
+        now = timezone.now()
+        for n, (status, confirmed, display) in enumerate(
+            [
+                ("approved", now, "full"),
+                ("approved", now, "hidden"),
+                ("pending", now, "full"),
+                ("rejected", now, "full"),
+                ("pending", None, "full"),
+            ]
+        ):
+            Signatory.objects.create(
+                letter=letter,
+                name=f"N{n}",
+                email="",
+                sort_key="1",
+                source="paper",
+                status=status,
+                confirmed_at=confirmed,
+                display=display,
+            )
+
+        apps = migrate([("signatories", "0018_tally")])
+        Tally = apps.get_model("signatories", "Tally")
+        sums = {
+            name: sum(getattr(row, name) for row in Tally.objects.filter(letter_id=letter.pk))
+            for name in ("published", "hidden", "awaiting", "approved", "rejected", "unconfirmed")
+        }
+        assert sums == {
+            "published": 2,
+            "hidden": 1,
+            "awaiting": 1,
+            "approved": 2,
+            "rejected": 1,
+            "unconfirmed": 1,
+        }
+
+        migrate([("signatories", "0017_email_encrypted_at_rest")])  # and back: no trigger left
+        Signatory = apps.get_model("signatories", "Signatory")
+        Signatory.objects.filter(letter_id=letter.pk).update(status="approved")
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -41,12 +41,12 @@ def test_the_browser_language_chooses_the_interface_not_the_letter(
 
 def test_the_switcher_overrides_the_browser(client, letter_en):
     url = letter_en.get_absolute_url()
-    html = client.get(url, {"page": "1"}, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
-    link = f'href="{url}?page=1&amp;lang=kk"'
+    html = client.get(url, {"last": "1"}, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    link = f'href="{url}?last=1&amp;lang=kk"'
     assert link in html  # a plain link: no form, so no CSRF cookie for it
 
-    response = client.get(url, {"page": "1", "lang": "kk"}, HTTP_ACCEPT_LANGUAGE="ru")
-    assert response.status_code == 302 and response["Location"] == f"{url}?page=1"
+    response = client.get(url, {"last": "1", "lang": "kk"}, HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 302 and response["Location"] == f"{url}?last=1"
     html = client.get(url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert '<html lang="kk">' in html
     assert 'hreflang="ru" lang="ru"' in html and "Русский" in html and "English" in html

@@ -1,0 +1,266 @@
+"""The published names, a page at a time, as cheap at the end of six million as at the start.
+
+Pages are found by where they start, not by their number (keyset
+pagination): a page is "the 100 names after this one" in delivery order
+(organisations, then individuals, each by sort key, then by id), read off
+`signatory_delivery_order_idx` from that point. An OFFSET would make page
+60,000 walk six million index entries; this walks a hundred, whatever the
+depth. The last page is the first page read backwards.
+
+A position in the list is written into links as the sort name of a row and
+its rank among the rows that sort the same (namesakes), never as a row id:
+ids are given out in signing order, and a name's place in that order says
+when its owner signed. `?after=` a position gives the names after it,
+`?before=` the names before it, `?last=1` the last page, and `?from=` a
+surname someone typed gives the page of individuals that starts there.
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from signatories.models import Signatory
+from signatories.names import clean_text, sort_key
+
+ORGANISATION, INDIVIDUAL = Signatory.Kind.ORGANISATION, Signatory.Kind.INDIVIDUAL
+KINDS = (ORGANISATION, INDIVIDUAL)  # delivery order: organisations first
+CODES = {ORGANISATION: "o", INDIVIDUAL: "i"}
+MAX_RANK = 100_000  # more namesakes than any list holds: a hand-made link, ignored
+MAX_NAME = 200
+COLUMNS = ("pk", "kind", "name", "affiliation", "display", "sort_name", "sort_key")
+
+
+@dataclass(frozen=True)
+class Position:
+    """A place in the list: the `rank`-th (1-based, by id) row of this kind and sort key.
+
+    Rank 0 is the place just before every row of that key (where a typed
+    surname starts).
+    """
+
+    kind: str
+    name: str
+    rank: int
+
+    @property
+    def key(self):
+        return sort_key(self.name)
+
+    def encode(self):
+        return f"{CODES[self.kind]}.{self.rank}.{self.name}"
+
+    @classmethod
+    def decode(cls, text):
+        """The position a link names, or None for anything else (the first page is shown)."""
+        code, _, rest = (text or "").partition(".")
+        rank, _, name = rest.partition(".")
+        kinds = {c: k for k, c in CODES.items()}
+        if code not in kinds or not rank.isdigit() or not 0 <= int(rank) <= MAX_RANK:
+            return None
+        name = clean_text(name)[:MAX_NAME]
+        if not sort_key(name):
+            return None
+        return cls(kinds[code], name, int(rank))
+
+
+@dataclass
+class NamePage:
+    """One page of names, and where the pages before and after it start."""
+
+    names: list
+    has_previous: bool
+    has_next: bool
+    previous: Position | None = None  # link to the page before: ?before=
+    next: Position | None = None  # link to the page after: ?after=
+    is_first: bool = False
+    is_last: bool = False
+    typed: str = ""  # the surname typed, when the page was found by one
+    size: int = field(default=0)
+
+    @property
+    def object_list(self):
+        return self.names
+
+    @property
+    def has_other_pages(self):
+        return self.has_previous or self.has_next
+
+    @property
+    def first_name(self):
+        return self.names[0].sort_name if self.names else ""
+
+    @property
+    def last_name(self):
+        return self.names[-1].sort_name if self.names else ""
+
+    def __iter__(self):
+        return iter(self.names)
+
+    def __len__(self):
+        return len(self.names)
+
+
+class NameList:
+    """The listed names of one letter, read in delivery order from any position."""
+
+    def __init__(self, letter, per_page=None):
+        self.rows = Signatory.objects.listed_on(letter).only(*COLUMNS)
+        self.per_page = per_page or settings.SIGNATORIES_PER_PAGE
+
+    def _of(self, kind):
+        return self.rows.filter(kind=kind)
+
+    def after(self, position, count):
+        """Up to `count` rows after `position` (or from the start), in order."""
+        if position is None:  # the start: one read along the whole delivery order
+            return list(self.rows.in_delivery_order()[:count])
+        found = []
+        start = KINDS.index(position.kind)
+        for kind in KINDS[start:]:
+            need = count - len(found)
+            if need <= 0:
+                break
+            rows = self._of(kind)
+            if kind == position.kind:
+                # The position's namesakes after it (those past its rank, by
+                # id), then the keys after its own.
+                key, rank = position.key, position.rank
+                found += list(rows.filter(sort_key=key).order_by("pk")[rank : rank + need])
+                need = count - len(found)
+                if need > 0:
+                    later = rows.filter(sort_key__gt=key).order_by("sort_key", "pk")
+                    found += list(later[:need])
+            else:
+                found += list(rows.order_by("sort_key", "pk")[:need])
+        return found
+
+    def before(self, position, count):
+        """Up to `count` rows before `position` (or the end), in order."""
+        if position is None:  # the end: the delivery order read backwards
+            return list(reversed(self.rows.order_by("kind", "-sort_key", "-pk")[:count]))
+        found = []
+        stop = KINDS.index(position.kind)
+        for kind in reversed(KINDS[: stop + 1]):
+            need = count - len(found)
+            if need <= 0:
+                break
+            rows = self._of(kind)
+            backwards = rows.order_by("-sort_key", "-pk")
+            if kind == position.kind:
+                # The position's namesakes before it (below its rank, by id),
+                # then the keys before its own, read backwards.
+                key, below = position.key, max(position.rank - 1, 0)
+                namesakes = rows.filter(sort_key=key).order_by("pk")
+                same = list(namesakes[max(below - need, 0) : below])
+                earlier = []
+                if need - len(same) > 0:
+                    earlier = list(backwards.filter(sort_key__lt=key)[: need - len(same)])
+                found = [*reversed(earlier), *same, *found]
+            else:
+                found = [*reversed(list(backwards[:need])), *found]
+        return found
+
+    def position_of(self, row):
+        """Where a row stands: its kind, sort name and rank among its namesakes by id (a COUNT)."""
+        rank = self._of(row.kind).filter(sort_key=row.sort_key, pk__lt=row.pk).count() + 1
+        return Position(row.kind, row.sort_name, rank)
+
+    def _at(self, row, rank):
+        return Position(row.kind, row.sort_name, rank) if rank else self.position_of(row)
+
+    def page(self, *, after=None, before=None, typed="", last=False):
+        """The page a request asks for: ?after=, ?before=, ?from= (typed), ?last=1, or the first.
+
+        One more row than a page is read, to know whether there is more that
+        way; the other way there is more unless the page is the first (or
+        the last). The ranks of the rows that start and end the page, which
+        the links carry, come from what was read, or a small COUNT of one
+        name's namesakes when a page is all one name.
+        """
+        size = self.per_page
+        typed = clean_text(typed)[:MAX_NAME]
+        if typed and sort_key(typed):
+            after, before, last = Position(INDIVIDUAL, typed, 0), None, False
+        else:
+            typed = ""
+        if last or before is not None:
+            start = None if last else before
+            read = self.before(start, size + 1)
+            names, beyond = read[-size:], read[:-size]
+            has_previous, has_next = bool(beyond), not last
+            first_rank = _rank_from_before(names, beyond)
+            last_rank = _rank_back_from(names, start)
+        else:
+            read = self.after(after, size + 1)
+            names, beyond = read[:size], read[size:]
+            has_previous, has_next = after is not None, bool(beyond)
+            first_rank = _rank_forward_from(names, after)
+            last_rank = _trailing_rank(names, after)
+        page = NamePage(
+            names=names,
+            has_previous=has_previous,
+            has_next=has_next,
+            is_first=not has_previous,
+            is_last=not has_next,
+            typed=typed,
+            size=size,
+        )
+        if names and has_previous:
+            page.previous = self._at(names[0], first_rank)
+        if names and has_next:
+            page.next = self._at(names[-1], last_rank)
+        return page
+
+
+def _same(row, other):
+    return row.kind == other.kind and row.sort_key == other.sort_key
+
+
+def _matches(row, position):
+    return position is not None and row.kind == position.kind and row.sort_key == position.key
+
+
+def _run(names, row):
+    """How many rows at the end of `names` sort the same as `row`."""
+    count = 0
+    for each in reversed(names):
+        if not _same(each, row):
+            break
+        count += 1
+    return count
+
+
+def _rank_forward_from(names, position):
+    """The first row's rank, on a page read forward from `position`."""
+    if not names:
+        return 0
+    return position.rank + 1 if _matches(names[0], position) else 1
+
+
+def _trailing_rank(names, position):
+    """The last row's rank, on a page read forward from `position` (or from the start)."""
+    if not names:
+        return 0
+    run = _run(names, names[-1])
+    if run < len(names) or not _matches(names[0], position):
+        return run  # its namesakes start on this page
+    return position.rank + run
+
+
+def _rank_from_before(names, beyond):
+    """The first row's rank, on a page read backwards; 0 when only a COUNT can tell."""
+    if not names:
+        return 0
+    if beyond and _same(beyond[-1], names[0]):
+        return 0  # its namesakes go on before the page
+    return 1
+
+
+def _rank_back_from(names, position):
+    """The last row's rank, on a page read backwards from `position`; 0 when a COUNT must tell."""
+    if not names:
+        return 0
+    if _matches(names[-1], position):
+        return position.rank - 1
+    run = _run(names, names[-1])
+    return run if run < len(names) else 0
