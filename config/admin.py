@@ -4,8 +4,10 @@ import functools
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
 
 # Where config/urls.py mounts the admin, and the staff's second factor pages under it.
 ADMIN_PATH = "/admin/"
@@ -48,6 +50,31 @@ class OrganisersAdminSite(admin.AdminSite):
             apps,
             key=lambda a: self.WORK.index(a["app_label"]) if a["app_label"] in self.WORK else 9,
         )
+
+
+class CappedCountPaginator(Paginator):
+    """Counts no further than COUNT_CAP rows: a list of six million says "more than 10,000".
+
+    The admin counts a filtered list to page it; a COUNT over millions of
+    rows is most of the time such a page takes. Counting the first
+    COUNT_CAP + 1 rows (a LIMIT inside the COUNT) is bounded, pages up to
+    the cap are numbered, and `capped` tells the templates to say "more
+    than" (templates/admin/signatories/signatory/).
+    """
+
+    COUNT_CAP = 10_000
+
+    @cached_property
+    def count(self):
+        return self.object_list[: self.COUNT_CAP + 1].count()
+
+    @property
+    def capped(self):
+        return self.count > self.COUNT_CAP
+
+    @property
+    def cap_label(self):
+        return f"{self.COUNT_CAP:,}"
 
 
 class LabelledTabularInline(admin.TabularInline):

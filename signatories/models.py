@@ -341,6 +341,25 @@ class Signatory(models.Model):
             ),
             # The admin changelist's order (newest first, then -pk for a total order).
             models.Index(fields=["-created_at", "-id"], name="signatory_newest_first_idx"),
+            # The moderation queue's views, each read newest first off an index of
+            # its own rows, whatever the size of the table: by status (awaiting,
+            # approved, rejected), and the few held, unconfirmed or withdrawn.
+            models.Index(fields=["status", "-created_at", "-id"], name="signatory_queue_idx"),
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=States.HELD_AS_SUSPECT,
+                name="signatory_suspect_idx",
+            ),
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=States.UNCONFIRMED,
+                name="signatory_unconfirmed_idx",
+            ),
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=States.WITHDRAWN,
+                name="signatory_withdrawn_idx",
+            ),
             # The few notable names for the top of the letter page, in delivery order.
             models.Index(
                 fields=["letter", "-kind", "sort_key", "id"],

@@ -146,7 +146,7 @@ def test_bulk_decisions_take_the_same_queries_for_5_or_500_rows(
         return Signatory.objects.filter(paper_sheet=tag)
 
     small = batch(5, "small")
-    with django_assert_num_queries(6) as captured:
+    with django_assert_num_queries(9) as captured:
         signatories_decide(queryset=small, decision="approve", moderator=admin_user)
     large = batch(500, "large")
     with django_assert_num_queries(len(captured.captured_queries)):
@@ -385,3 +385,43 @@ def test_a_moderator_cannot_change_the_signers_own_choices(moderator_client, let
     moderator_client.post(reverse("admin:signatories_signatory_change", args=[signer.pk]), data)
     stored = Signatory.objects.get(pk=signer.pk)
     assert stored.consents_to_updates is False and stored.display == "full"
+
+
+def test_a_list_longer_than_the_cap_is_counted_only_that_far_and_says_so(
+    admin_client, letter, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from config.admin import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "COUNT_CAP", 3)
+    SignatoryFactory.create_batch(5, letter=letter, status="pending")
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(CHANGELIST)
+    html = response.content.decode()
+    assert len(response.context["cl"].result_list) == 5
+    assert "More than 3 signatures" in html
+    assert "Select all matching signatures (more than 3)" in html
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    assert counts and all("LIMIT 4" in sql for sql in counts)  # never a COUNT of everything
+
+    SignatoryFactory.create_batch(1, letter=letter, status="pending", name="Only Me")
+    found = admin_client.get(CHANGELIST, {"q": "Only Me"}).content.decode()
+    assert "1 result" in found and "more than" not in found
+
+
+def test_select_all_past_the_cap_decides_every_matching_signature(
+    admin_client, letter, monkeypatch
+):
+    from config.admin import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "COUNT_CAP", 3)
+    SignatoryFactory.create_batch(6, letter=letter, status="pending")
+    response = admin_client.post(
+        CHANGELIST,
+        {"action": "approve", "select_across": "1", "index": "0", "_selected_action": ["0"]},
+        follow=True,
+    )
+    assert "Approved: 6 signatures." in response.content.decode()
+    assert Signatory.objects.filter(status="approved").count() == 6
