@@ -139,3 +139,11 @@ def test_a_deep_page_costs_the_queries_of_the_first(letter, settings):
     sql = " ".join(q["sql"] for q in first.captured_queries + deep.captured_queries)
     # An OFFSET only ever skips a name's namesakes (its rank), never the pages before.
     assert all(int(n) <= 1 for n in re.findall(r"OFFSET (\d+)", sql))
+
+
+def test_the_pdf_reads_every_listed_name_in_delivery_order_batch_by_batch(letter):
+    from letters.name_list import listed_in_delivery_order
+
+    a_list(letter, ["Smith", "Abai", "Smith", "Қанатов", "Zed", "Smith"], organisations=3)
+    read = [pk for pk, *_ in listed_in_delivery_order(letter, batch_size=2)]
+    assert read == expected(letter)
