@@ -24,14 +24,12 @@ tests/letters/test_pdf.py reads every PDF back with qpdf, pdffonts and
 pdftotext).
 """
 
-import contextlib
 import functools
 import os
 import tempfile
 import zlib
 from xml.sax.saxutils import escape
 
-from django.db import connection, transaction
 from django.utils import formats
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -52,6 +50,7 @@ from reportlab.platypus import (
     Spacer,
 )
 
+from config.db import one_snapshot
 from letters.fonts import register_fonts
 from letters.name_list import listed_in_delivery_order
 from letters.selectors import letter_signature_counts
@@ -484,20 +483,6 @@ def translation_flowables(letter, styles):
 
 
 NAMES_PER_PAGE = 2 * int((A4[1] - 2 * MARGIN) // NAME_LEADING)
-
-
-@contextlib.contextmanager
-def one_snapshot():
-    """On PostgreSQL, one REPEATABLE READ transaction: the count and every batch of names
-    are read as of one moment, so the count printed is the names printed, however long
-    a million names take. (Inside a transaction already, or on SQLite: as it is.)"""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        yield
-        return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        yield
 
 
 def render_letter_pdf(
