@@ -1,3 +1,5 @@
+import struct
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -18,10 +20,8 @@ class LetterQuerySet(models.QuerySet):
         return self.exclude(status=Letter.Status.DRAFT)
 
     def with_state(self):
-        """With what `templates/letters/_state.html` says: the delivery (not its PDF) and event."""
-        return self.select_related("delivery", "hand_in_event").defer(
-            "delivery__pdf", "delivery__pages"
-        )
+        """With what `templates/letters/_state.html` says: the delivery and the hand-in event."""
+        return self.select_related("delivery", "hand_in_event")
 
 
 class LetterStatus(models.TextChoices):
@@ -186,6 +186,94 @@ class PaperSheet(models.Model):
         return f"L{self.letter_id}-{self.number:04d}"
 
 
+class SignedPdfState(models.TextChoices):
+    QUEUED = "queued", "Waiting for a worker"
+    MAKING = "making", "Being made"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class SignedPdf(models.Model):
+    """The signed letter as prepared at one moment: the file, its numbers, each name's page.
+
+    Made by a task (letters/services/signed_pdf.py), a million names taking
+    a minute: the admin asks for one and shows its progress, then its
+    download. The file and its page map (which page each printed name is on,
+    for the receipts) are kept in parts (SignedPdfPart), so neither is ever
+    whole in memory. The one an organiser looked at and froze at hand-in is
+    the delivery's.
+    """
+
+    State = SignedPdfState
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="signed_pdfs")
+    with_translations = models.BooleanField(default=False)
+    state = models.CharField(max_length=10, choices=SignedPdfState.choices, default="queued")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    signature_count = models.PositiveIntegerField(null=True, blank=True)
+    page_count = models.PositiveIntegerField(null=True, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "signed PDF"
+        ordering = ["-requested_at", "-pk"]
+        indexes = [models.Index(fields=["letter", "-requested_at"], name="signed_pdf_letter_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=SignedPdfState.values), name="signed_pdf_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=SignedPdfState.READY) | Q(sha256__regex=r"^[0-9a-f]{64}$"),
+                name="signed_pdf_ready_has_its_hash",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.letter}: PDF of {self.requested_at:%d %b %Y %H:%M}"
+
+    @property
+    def is_ready(self):
+        return self.state == SignedPdfState.READY
+
+    @property
+    def progress_key(self):
+        """Where the worker making it says how far it has come (in the shared cache)."""
+        return f"signed-pdf-progress:{self.pk}"
+
+
+class SignedPdfPart(models.Model):
+    """A piece of a signed PDF's file, or of its page map, in order."""
+
+    class Kind(models.TextChoices):
+        FILE = "file", "The PDF file"
+        PAGES = "pages", "Which page each printed name is on"
+
+    SIZE = 1024 * 1024  # bytes of a part (the last may be shorter)
+    PAGE_ENTRY = struct.Struct("!QI")  # one printed name in the page map: signatory id, page
+
+    signed_pdf = models.ForeignKey(SignedPdf, on_delete=models.CASCADE, related_name="parts")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    number = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "signed_pdf", "kind", "number", name="one_signed_pdf_part_per_place"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=["file", "pages"]), name="part_kind_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.signed_pdf} {self.kind} part {self.number}"
+
+
 class Delivery(models.Model):
     """What was handed in, frozen: the PDF as printed, its hash, the count.
 
@@ -213,13 +301,12 @@ class Delivery(models.Model):
         verbose_name="recorded by",
     )
     signature_count = models.PositiveIntegerField()
-    # In the database, not on a disk: it is small, it is the record, and every
-    # app host can serve it.
-    pdf = models.BinaryField(editable=False)
+    # The PDF the organiser looked at and froze: in the database, in parts, so
+    # every app host can serve it, and its page map for the receipts.
+    signed_pdf = models.OneToOneField(
+        SignedPdf, on_delete=models.PROTECT, related_name="delivery", editable=False
+    )
     sha256 = models.CharField("SHA-256", max_length=64, editable=False)
-    # Which page each printed signatory's name stands on, recorded while the
-    # PDF above was laid out: {"<signatory id>": page}.
-    pages = models.JSONField(default=dict, editable=False)
 
     class Meta:
         verbose_name_plural = "deliveries"

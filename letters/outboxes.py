@@ -16,10 +16,8 @@ class UpdateCopies(Outbox):
     attempts_field = "attempts"
 
     def rows(self, ids):
-        return (
-            UpdateRecipient.objects.filter(pk__in=ids)
-            .select_related("signatory", "update__letter__campaign", "update__letter__delivery")
-            .defer("update__letter__delivery__pdf", "update__letter__delivery__pages")
+        return UpdateRecipient.objects.filter(pk__in=ids).select_related(
+            "signatory", "update__letter__campaign", "update__letter__delivery"
         )
 
     def still_owed(self, copy):

@@ -1,3 +1,4 @@
+import itertools
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -11,6 +12,8 @@ from letters.models import (
     LetterTranslation,
     RecipientStatus,
     Reply,
+    SignedPdf,
+    SignedPdfPart,
     Update,
     UpdateKind,
 )
@@ -22,9 +25,7 @@ from signatories.selectors import signatory_counts
 def letter_get_public(*, slug):
     """A letter anyone may read, with its campaign, hand-in event and delivery record."""
     return get_object_or_404(
-        Letter.objects.public()
-        .select_related("campaign", "hand_in_event", "delivery")
-        .defer("delivery__pdf", "delivery__pages"),
+        Letter.objects.public().select_related("campaign", "hand_in_event", "delivery"),
         slug=slug,
     )
 
@@ -181,26 +182,22 @@ def letter_public_count(*, letter):
 def update_audience(*, update):
     """Who may get this update: confirmed, consenting, not withdrawn, not erased or anonymised.
 
-    A receipt is narrowed further to the names printed in the delivered
-    letter (see `update_audience_ids`).
+    A receipt goes only to those of them printed in the delivered letter
+    (letters/services/updates.py follows its page map).
     """
     return Signatory.objects.filter(letter=update.letter).update_audience()
 
 
-def update_audience_ids(*, update, pages):
-    """Ids of the audience; for a receipt, only those printed (`pages`: the delivery's page map)."""
-    ids = update_audience(update=update).values_list("pk", flat=True).iterator(chunk_size=5000)
-    if update.kind != UpdateKind.RECEIPT:
-        return list(ids)
-    # Filtered here, not with pk__in: 100,000 printed names would be more
-    # query parameters than SQLite allows.
-    return [pk for pk in ids if str(pk) in pages]
-
-
 def update_audience_count(*, update):
     """How many copies sending would make (a receipt: printed names only)."""
-    pages = update.letter.delivery.pages if update.kind == UpdateKind.RECEIPT else {}
-    return len(update_audience_ids(update=update, pages=pages))
+    audience = update_audience(update=update)
+    if update.kind != UpdateKind.RECEIPT:
+        return audience.count()
+    signed = update.letter.delivery.signed_pdf
+    return sum(
+        audience.filter(pk__in=[pk for pk, _ in batch]).count()
+        for batch in itertools.batched(signed_pdf_pages(signed), 5000)
+    )
 
 
 def update_counts(*, update):
@@ -229,3 +226,35 @@ def update_preview(*, update):
     subject = render_to_string(f"{template}_subject.txt", context)
     body = render_to_string(f"{template}_body.txt", context)
     return " ".join(subject.split()), body
+
+
+# Signed PDFs: where one stands, and its file and page map read back a part at a time.
+
+
+def signed_pdf_latest(*, letter, with_translations=False):
+    """The PDF of the letter asked for most recently (in any state), or None."""
+    return SignedPdf.objects.filter(letter=letter, with_translations=with_translations).first()
+
+
+def signed_pdf_progress(signed):
+    """(names laid out, names in all) as the worker last said, or None."""
+    return cache.get(signed.progress_key)
+
+
+def signed_pdf_bytes(signed, kind=SignedPdfPart.Kind.FILE):
+    """The file (or its page map) a part at a time, in order: for a response or a copy."""
+    parts = SignedPdfPart.objects.filter(signed_pdf=signed, kind=kind).only("number", "data")
+    last = -1
+    while (part := parts.filter(number__gt=last).order_by("number").first()) is not None:
+        last = part.number
+        yield bytes(part.data)
+
+
+def signed_pdf_pages(signed):
+    """(signatory id, page) for every name printed, in print order, a part at a time."""
+    entry, tail = SignedPdfPart.PAGE_ENTRY, b""
+    for data in signed_pdf_bytes(signed, SignedPdfPart.Kind.PAGES):
+        data = tail + data
+        whole = len(data) - len(data) % entry.size
+        yield from entry.iter_unpack(data[:whole])
+        tail = data[whole:]

@@ -3,7 +3,8 @@ receipts themselves go out through the outbox (letters/outboxes.py, mailing/task
 
 from django.tasks import task
 
-from letters.models import Letter
+from letters.models import Letter, SignedPdf
+from letters.services.pdf_making import signed_pdf_make
 from letters.services.updates import receipt_create_and_send
 from signatories.services.retention import signatories_anonymise
 
@@ -22,3 +23,11 @@ def send_receipts_task(letter_id):
     letter = Letter.objects.filter(pk=letter_id).first()
     if letter is not None:
         receipt_create_and_send(letter=letter)
+
+
+@task()
+def make_signed_pdf_task(signed_pdf_id):
+    """A signed PDF an organiser asked for (letters/services/pdf_requests.py)."""
+    signed = SignedPdf.objects.select_related("letter__campaign").filter(pk=signed_pdf_id).first()
+    if signed is not None:
+        signed_pdf_make(signed=signed)

@@ -4,7 +4,7 @@ Signing is in signatories/views.py.
 """
 
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
@@ -15,7 +15,12 @@ from django.views.decorators.http import require_safe
 from letters import page_cache
 from letters.models import Delivery, Reply
 from letters.page import TEMPLATE, letter_page_context
-from letters.selectors import letter_get_cached, letter_get_public, letter_public_count
+from letters.selectors import (
+    letter_get_cached,
+    letter_get_public,
+    letter_public_count,
+    signed_pdf_bytes,
+)
 from signatories.forms import SignForm, sign_action
 
 
@@ -39,8 +44,11 @@ def letter_detail(request, slug):
 def letter_delivered_pdf(request, slug):
     """The PDF exactly as it was handed in; it holds names, never an e-mail address."""
     letter = letter_get_public(slug=slug)
-    delivery = get_object_or_404(Delivery, letter=letter)
-    response = HttpResponse(bytes(delivery.pdf), content_type="application/pdf")
+    delivery = get_object_or_404(Delivery.objects.select_related("signed_pdf"), letter=letter)
+    signed = delivery.signed_pdf
+    # Streamed a part at a time: a million names are some 15 MB, never read whole.
+    response = StreamingHttpResponse(signed_pdf_bytes(signed), content_type="application/pdf")
+    response["Content-Length"] = str(signed.size)
     response["Content-Disposition"] = f'inline; filename="{letter.slug}-as-delivered.pdf"'
     response["ETag"] = f'"{delivery.sha256}"'
     return response

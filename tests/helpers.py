@@ -107,3 +107,18 @@ def assert_printable_pdf(path, names):
         assert name in " ".join(text.split()), name
     assert "@" not in text
     PdfReader(str(path))
+
+
+def admin_signed_pdf(client, letter, *, translations=False):
+    """The signed PDF as an organiser gets it: asked for, made by the worker, downloaded."""
+    from django.urls import reverse
+
+    from letters.models import SignedPdf
+    from letters.services.pdf_making import signed_pdf_make
+
+    prepare = reverse("admin:letters_letter_signed_pdf_prepare", args=[letter.pk])
+    client.post(prepare, {"translations": "1"} if translations else {})
+    signed = SignedPdf.objects.filter(letter=letter, with_translations=translations).first()
+    signed = signed_pdf_make(signed=signed)  # what the worker does with it
+    download = reverse("admin:letters_letter_signed_pdf_file", args=[letter.pk, signed.pk])
+    return b"".join(client.get(download).streaming_content)

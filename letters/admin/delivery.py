@@ -1,13 +1,12 @@
 """What goes out of the admin for the hand-in: the signed PDF, the contacts CSV, the record."""
 
-import io
 from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, StreamingHttpResponse
-from django.shortcuts import redirect
+from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -16,16 +15,23 @@ from django.utils.html import format_html
 from config.admin import ReadOnlyAdminMixin
 from letters.admin.base import letter_page, tool_context
 from letters.csv_export import csv_lines, export_address_count
-from letters.models import Delivery, Letter
-from letters.pdf import render_letter_pdf
+from letters.models import Delivery, Letter, SignedPdf
+from letters.selectors import (
+    letter_signature_counts,
+    signed_pdf_bytes,
+    signed_pdf_latest,
+    signed_pdf_progress,
+)
 from letters.services.lifecycle import (
     HandIn,
-    ListChanged,
+    PdfNotCurrent,
     TransitionNotAllowed,
     hand_in_planned,
     letter_deliver,
+    pdf_refusal,
     refusal_reason,
 )
+from letters.services.pdf_requests import signed_pdf_request
 from signatories.selectors import signatory_likely_duplicates
 from teams.access import CONTACT_PERMISSION, ORGANISER, may_see_contacts, team_campaign_ids
 from teams.admin import TeamScopedAdmin
@@ -52,7 +58,7 @@ class HandInForm(forms.Form):
         help_text="Who carried it in, e.g. “Unite and RMT delegation, with John McDonnell MP”.",
     )
     note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    expected_count = forms.IntegerField(widget=forms.HiddenInput)
+    signed_pdf = forms.IntegerField(widget=forms.HiddenInput)
     confirm = forms.BooleanField(
         label="I have looked at the PDF: freeze it as the letter that was handed in",
         error_messages={"required": "Tick this box to freeze the letter; it cannot be undone."},
@@ -77,23 +83,39 @@ class HandInForm(forms.Form):
         )
 
 
-def frozen_preview(letter):
-    """The signed PDF as it would be frozen now: its count of names and its pages."""
-    stats = {}
-    count = render_letter_pdf(letter, io.BytesIO(), stats=stats)
-    return count, stats["pages"]
+WORKING = {SignedPdf.State.QUEUED, SignedPdf.State.MAKING}
 
 
-def pdf_response(letter, *, with_translations=False):
-    buffer = io.BytesIO()
-    render_letter_pdf(letter, buffer, with_translations=with_translations)
-    buffer.seek(0)
-    return FileResponse(
-        buffer,
-        as_attachment=True,
-        filename=f"{letter.slug}.pdf",
-        content_type="application/pdf",
-    )
+def pdf_download(signed):
+    """A ready signed PDF, streamed from its parts (a million names: some 15 MB)."""
+    response = StreamingHttpResponse(signed_pdf_bytes(signed), content_type="application/pdf")
+    response["Content-Length"] = str(signed.size)
+    suffix = "-with-translations" if signed.with_translations else ""
+    made = timezone.localtime(signed.finished_at).strftime("%Y-%m-%d-%H%M")
+    name = f"{signed.letter.slug}{suffix}-{made}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def pdf_state(signed, counts=None):
+    """What the admin shows of a signed PDF: the row, how far the worker has come (in
+    numbers and in words), and whether the list has moved since it was made (by the count
+    journal)."""
+    if signed is None:
+        return None
+    state = {"pdf": signed, "progress": None, "moved": None, "words": ""}
+    if signed.state in WORKING:
+        state["progress"] = progress = signed_pdf_progress(signed)
+        since = timezone.localtime(signed.requested_at).strftime("%H:%M")
+        if progress:
+            state["words"] = f"Being made: {progress[0]:,} of {progress[1]:,} names laid out."
+        elif signed.state == SignedPdf.State.MAKING:
+            state["words"] = f"Being made since {since}."
+        else:
+            state["words"] = f"Waiting for a worker since {since}."
+    elif signed.is_ready and counts is not None and counts[0] != signed.signature_count:
+        state["moved"] = counts[0]
+    return state
 
 
 def csv_response(request, letter, *, everything=False):
@@ -115,25 +137,97 @@ def csv_response(request, letter, *, everything=False):
 
 
 class DeliveryPages:
-    """LetterAdmin's hand-in page and downloads, as pages and as list actions."""
+    """LetterAdmin's signed-PDF and hand-in pages, downloads, and their list actions."""
+
+    @letter_page("view")
+    def signed_pdf_view(self, request, letter):
+        """The signed letter: the PDF made last (and with translations), its state, a new one.
+
+        Made by a worker: a million names take a minute. While one is being
+        made the page refreshes itself every few seconds and says how far it
+        has come.
+        """
+        counts = letter_signature_counts(letter=letter)
+        variants = [
+            (False, "The letter to hand in", pdf_state(signed_pdf_latest(letter=letter), counts)),
+            (
+                True,
+                "With its translations after the names, for readers",
+                pdf_state(signed_pdf_latest(letter=letter, with_translations=True), counts),
+            ),
+        ]
+        return TemplateResponse(
+            request,
+            "admin/letters/letter/signed_pdf.html",
+            tool_context(
+                self,
+                request,
+                letter,
+                title=f"Signed letter: {letter}",
+                variants=variants,
+                count=counts[0],
+                refresh=any(v[2] and v[2]["pdf"].state in WORKING for v in variants),
+            ),
+        )
+
+    @letter_page("view")
+    def signed_pdf_prepare_view(self, request, letter):
+        """POST: ask a worker for a new PDF of the letter as it is now; back to where asked."""
+        if request.method != "POST":
+            return redirect("admin:letters_letter_signed_pdf", letter.pk)
+        translations = request.POST.get("translations") == "1"
+        signed_pdf_request(letter=letter, requested_by=request.user, with_translations=translations)
+        messages.success(
+            request,
+            "The PDF is being made from the list as it is now; this page shows how far it "
+            "has come, and its download once it is ready.",
+        )
+        back = "deliver" if request.POST.get("back") == "deliver" else "signed_pdf"
+        return redirect(f"admin:letters_letter_{back}", letter.pk)
+
+    @letter_page("view")
+    def signed_pdf_progress_view(self, request, letter, pdf_id):
+        """The state of a PDF being made, for the page's script: {state, done, total, words}."""
+        signed = get_object_or_404(SignedPdf, pk=pdf_id, letter=letter)
+        state = pdf_state(signed)
+        done, total = state["progress"] or (0, 0)
+        return JsonResponse(
+            {"state": signed.state, "done": done, "total": total, "words": state["words"]},
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @letter_page("view")
+    def signed_pdf_download_view(self, request, letter, pdf_id):
+        signed = get_object_or_404(SignedPdf.objects.select_related("letter"), pk=pdf_id)
+        if signed.letter_id != letter.pk or not signed.is_ready:
+            raise Http404("No such PDF.")
+        return pdf_download(signed)
 
     @letter_page("change")
     def deliver_view(self, request, letter):
-        """Mark as delivered: what will be frozen, the hand-in as it happened, a confirmation."""
+        """Mark as delivered: the PDF to freeze, the hand-in as it happened, a confirmation."""
         if letter.status != Letter.Status.CLOSED:
             messages.error(request, refusal_reason(letter.status, Letter.Status.DELIVERED))
             return redirect("admin:letters_letter_change", letter.pk)
+        latest = signed_pdf_latest(letter=letter)
         form = HandInForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
+            signed = SignedPdf.objects.filter(pk=form.cleaned_data["signed_pdf"]).first()
             try:
+                if signed is None:
+                    raise PdfNotCurrent(
+                        "A newer PDF of this letter was made since you looked, and replaced "
+                        "that one: look at the new one below, and freeze it if it is the one "
+                        "you hand in."
+                    )
                 letter_deliver(
                     letter=letter,
                     hand_in=form.hand_in(),
                     recorded_by=request.user,
-                    expected_count=form.cleaned_data["expected_count"],
+                    signed_pdf=signed,
                 )
-            except ListChanged as changed:
-                form.add_error(None, changed.message)
+            except PdfNotCurrent as refusal:
+                form.add_error(None, refusal.message)
             except TransitionNotAllowed as refusal:
                 messages.error(request, refusal.message)
                 return redirect("admin:letters_letter_change", letter.pk)
@@ -145,17 +239,18 @@ class DeliveryPages:
                     "in the PDF; receipts are on their way to those who asked for updates.",
                 )
                 return redirect("admin:letters_letter_change", letter.pk)
-        # Shown before the confirmation, and again after a refusal: the PDF as it is now.
-        count, pages = frozen_preview(letter)
+        frozen = latest if latest is not None and latest.is_ready else None
         if request.method == "POST":
-            form.data = {**form.data.dict(), "expected_count": count}  # what they see now
+            # What they are looking at now: the newest ready PDF.
+            form.data = {**form.data.dict(), "signed_pdf": frozen.pk if frozen else ""}
         else:
             planned = hand_in_planned(letter)
             form.initial = {
                 "handed_in_at": timezone.localtime(planned.at).replace(second=0, microsecond=0),
                 "place": planned.place,
-                "expected_count": count,
+                "signed_pdf": frozen.pk if frozen else "",
             }
+        counts = letter_signature_counts(letter=letter)
         return TemplateResponse(
             request,
             "admin/letters/letter/deliver.html",
@@ -165,16 +260,15 @@ class DeliveryPages:
                 letter,
                 title=f"Mark as delivered: {letter}",
                 form=form,
-                count=count,
-                pages=pages,
+                state=pdf_state(latest, counts),
+                frozen=frozen,
+                refusal=pdf_refusal(letter, frozen) if frozen else "",
+                count=counts[0],
+                refresh=latest is not None and latest.state in WORKING,
                 duplicates=signatory_likely_duplicates(letter=letter),
             ),
             status=400 if request.method == "POST" else 200,
         )
-
-    @letter_page("view")
-    def pdf_view(self, request, letter):
-        return pdf_response(letter, with_translations="translations" in request.GET)
 
     @letter_page("see contacts")
     def csv_export_view(self, request, letter):
@@ -193,10 +287,10 @@ class DeliveryPages:
             return None
         return queryset.get()
 
-    @admin.action(description="Download the signed letter (PDF)", permissions=["view"])
+    @admin.action(description="The signed letter (PDF)", permissions=["view"])
     def download_pdf(self, request, queryset):
         letter = self._one_letter(request, queryset)
-        return letter and pdf_response(letter)
+        return letter and redirect("admin:letters_letter_signed_pdf", letter.pk)
 
     @admin.action(description="Export contact details (CSV)", permissions=["export_contacts"])
     def export_contacts(self, request, queryset):
@@ -225,9 +319,6 @@ class DeliveryAdmin(TeamScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "recorded_by",
     ]
     readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).defer("pdf")
 
     @admin.display(description="PDF as delivered")
     def pdf_link(self, obj):

@@ -108,7 +108,16 @@ class LetterAdmin(TeamScopedAdmin, PaperPages, ImportPages, DeliveryPages, admin
             page("deliver/", self.deliver_view, "deliver"),
             page("paper/", self.paper_entry_view, "paper"),
             page("import/", self.csv_import_view, "import"),
-            page("signed-letter.pdf", self.pdf_view, "pdf"),
+            page("signed-letter/", self.signed_pdf_view, "signed_pdf"),
+            page("signed-letter/prepare/", self.signed_pdf_prepare_view, "signed_pdf_prepare"),
+            page(
+                "signed-letter/<int:pdf_id>.pdf", self.signed_pdf_download_view, "signed_pdf_file"
+            ),
+            page(
+                "signed-letter/<int:pdf_id>/progress.json",
+                self.signed_pdf_progress_view,
+                "signed_pdf_progress",
+            ),
             page("contacts.csv", self.csv_export_view, "csv"),
             page("paper-sheets/", self.paper_sheets_view, "sheets"),
             *super().get_urls(),

@@ -4,8 +4,6 @@ Delivery freezes what was handed in and schedules what follows it: a receipt
 to each printed signatory, and the erasure of addresses some days later.
 """
 
-import hashlib
-import io
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from letters.models import Delivery, Letter, LetterStatusChange
-from letters.pdf import render_letter_pdf
+from letters.models import Delivery, Letter, LetterStatusChange, SignedPdf
+from letters.services.pdf_making import signed_pdf_make
 from letters.tasks import anonymise_letter_task, send_receipts_task
 
 logger = logging.getLogger(__name__)
@@ -64,8 +62,8 @@ class HandIn:
     note: str = ""
 
 
-class ListChanged(ValidationError):
-    """Names were added or removed after the organiser looked at what would be frozen."""
+class PdfNotCurrent(ValidationError):
+    """The PDF offered for freezing is not the letter's current one to hand in."""
 
 
 def hand_in_planned(letter):
@@ -90,32 +88,63 @@ def letter_transition(*, letter, to_status, changed_by=None):
     return _refresh(letter, locked)
 
 
-def letter_deliver(*, letter, hand_in, recorded_by, expected_count=None):
-    """Mark a closed letter delivered and freeze what was handed in.
+def letter_deliver(*, letter, hand_in, recorded_by, signed_pdf=None):
+    """Mark a closed letter delivered and freeze the PDF that was handed in.
 
-    `hand_in` is what the organiser entered (None: as planned). With
-    `expected_count`, the count the organiser was shown, a list that changed
-    since is refused (ListChanged) and nothing is frozen. After the commit
-    the receipts go out and the addresses' erasure is scheduled.
+    `signed_pdf` is the ready PDF the organiser looked at (None: one is made
+    now, in this process, for the letter as it stands). The PDF is frozen as
+    it was made, whatever changed since: it is what was printed. One that
+    is not this letter's, not ready, or older than another ready one (an
+    organiser made a newer one meanwhile) is refused (PdfNotCurrent) and
+    nothing is frozen. `hand_in` is what the organiser entered (None: as
+    planned). After the commit the receipts go out and the addresses'
+    erasure is scheduled.
     """
+    if signed_pdf is None:
+        signed_pdf = signed_pdf_make(signed=SignedPdf.objects.create(letter=letter))
+    refusal = pdf_refusal(letter, signed_pdf)
+    if refusal:
+        raise PdfNotCurrent(refusal, code="pdf_not_current")
     with transaction.atomic():
         locked, now = _move(letter, Status.DELIVERED, recorded_by)
-        delivery = _delivery_record(
+        hand_in = hand_in or hand_in_planned(locked)
+        Delivery.objects.create(
             letter=locked,
-            hand_in=hand_in or hand_in_planned(locked),
-            recorded_by=recorded_by,
+            handed_in_at=hand_in.at,
+            place=hand_in.place,
+            handed_in_by=hand_in.by,
+            note=hand_in.note,
             recorded_at=now,
+            recorded_by=recorded_by,
+            signature_count=signed_pdf.signature_count,
+            signed_pdf=signed_pdf,
+            sha256=signed_pdf.sha256,
         )
-        if expected_count is not None and delivery.signature_count != expected_count:
-            raise ListChanged(
-                f"The list changed while you were looking: it now has "
-                f"{delivery.signature_count:,} signatures, not {expected_count:,}. "
-                "Check the PDF again before you freeze it.",
-                code="list_changed",
-            )
         transaction.on_commit(lambda: _schedule_anonymisation(locked, now))
         transaction.on_commit(lambda: _send_receipts(locked))
     return _refresh(letter, locked)
+
+
+def pdf_refusal(letter, signed_pdf):
+    """Why this PDF cannot be frozen as the letter handed in, or "" if it can."""
+    if signed_pdf.letter_id != letter.pk or signed_pdf.with_translations:
+        return "That is not a PDF of this letter to hand in."
+    if signed_pdf.state == SignedPdf.State.FAILED:
+        return signed_pdf.error or "That PDF could not be made."
+    if not signed_pdf.is_ready:
+        return "That PDF is still being made: wait for it, and look at it first."
+    newer = SignedPdf.objects.filter(
+        letter=letter,
+        with_translations=False,
+        state=SignedPdf.State.READY,
+        requested_at__gt=signed_pdf.requested_at,
+    )
+    if newer.exists():
+        return (
+            "A newer PDF of this letter was made since you looked: look at that one, "
+            "and freeze it if it is the one you hand in."
+        )
+    return ""
 
 
 def _move(letter, to_status, changed_by):
@@ -146,27 +175,6 @@ def _refresh(letter, locked):
     letter.status = locked.status
     letter.status_changed_at = locked.status_changed_at
     return letter
-
-
-def _delivery_record(*, letter, hand_in, recorded_by, recorded_at):
-    """Freeze what was handed in: later changes to signatures do not touch it."""
-    buffer = io.BytesIO()
-    pages = {}
-    count = render_letter_pdf(letter, buffer, pages=pages)
-    pdf = buffer.getvalue()
-    return Delivery.objects.create(
-        letter=letter,
-        handed_in_at=hand_in.at,
-        place=hand_in.place,
-        handed_in_by=hand_in.by,
-        note=hand_in.note,
-        recorded_at=recorded_at,
-        recorded_by=recorded_by,
-        signature_count=count,
-        pdf=pdf,
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        pages=pages,
-    )
 
 
 def _schedule_anonymisation(letter, recorded_at):

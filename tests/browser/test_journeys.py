@@ -78,9 +78,13 @@ def test_an_organiser_approves_the_queue_and_downloads_the_signed_letter(
     assert Signatory.objects.filter(status="approved").count() == 3
 
     page.goto(live_server.url + f"/admin/letters/letter/{letter.pk}/change/")
-    with page.expect_download() as download:
-        page.get_by_role("link", name="Signed letter (PDF)").click()
+    page.get_by_role("link", name="Signed letter (PDF)").click()
     step("letter page")
+    page.get_by_role("button", name="Make the PDF").first.click()
+    expect(page.locator(".signed-pdf").first).to_contain_text("Ready: 3 signatures on 1 page")
+    step("signed letter page")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the PDF").click()
     pdf = PdfReader(io.BytesIO(open(download.value.path(), "rb").read()))  # noqa: SIM115
     text = "\n".join(p.extract_text() for p in pdf.pages)
     for name in ["Ada Lovelace", "Қанат Әбілов", "Ian Lavery MP", "3 signatures"]:

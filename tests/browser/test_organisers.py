@@ -213,11 +213,18 @@ def test_an_organiser_runs_a_letter_from_draft_to_handed_in(
     # The letter page: counts in words, and the PDF and the contacts as files.
     expect(page.locator(".lifecycle")).to_contain_text("14 on the list: 14 approved.")
     validated("letter page, open")
+    page.get_by_role("link", name="Signed letter (PDF)").click()
+    expect(page.locator(".signed-pdf").first).to_contain_text("None made yet.")
+    validated("signed letter page, none made")
+    page.get_by_role("button", name="Make the PDF").first.click()  # made at once: immediate tasks
+    expect(page.locator(".signed-pdf").first).to_contain_text("Ready: 14 signatures on 1 page")
+    validated("signed letter page, ready")
     with page.expect_download() as pdf:
-        page.get_by_role("link", name="Signed letter (PDF)").click()
+        page.get_by_role("link", name="Download the PDF").click()
     pdf_path = tmp_path / "signed.pdf"
     pdf.value.save_as(pdf_path)
     assert_printable_pdf(pdf_path, ["Mary O'Brien (Unite)", "Иван Петров (КТР)", "Қанат Әбілов"])
+    page.get_by_role("link", name="Back to the letter").click()
     with page.expect_download() as contacts:
         page.get_by_role("link", name="Contacts (CSV)").click()
     lines = list(csv.DictReader(io.StringIO(Path(contacts.value.path()).read_text("utf-8-sig"))))
@@ -233,7 +240,7 @@ def test_an_organiser_runs_a_letter_from_draft_to_handed_in(
     validated("letter page, closed")
     keep_screenshot(page, "admin-letter-lifecycle")
     page.get_by_role("link", name="Mark as delivered…").click()
-    expect(page.locator(".frozen-summary")).to_contain_text("14 signatures on 1 page")
+    expect(page.locator(".frozen-summary")).to_contain_text("Ready: 14 signatures on 1 page")
     expect(page.get_by_label("Place")).to_have_value(
         letter.hand_in_event.place + ", " + letter.hand_in_event.address
     )
@@ -303,3 +310,49 @@ def test_a_moderator_decides_and_never_sees_an_address(
     assert "@example" not in content
     assert "Contacts (CSV)" not in content and "Type in paper sign-ups" not in content
     expect(page.get_by_role("button", name="Close to new signatures")).to_have_count(0)
+
+
+def test_a_big_letters_pdf_is_made_by_a_worker_while_the_page_waits_and_refreshes(
+    page, live_server, staff, campaign_letter, validated, database_tasks, tmp_path
+):
+    """As in production: the button queues the PDF, the page says it waits for a worker and
+    reloads itself; once a worker has made it, the same page offers the download."""
+    from tests.smtp import run_worker
+
+    letter = campaign_letter
+    staff("organiser", "Organisers")
+    log_in(page, live_server, "organiser")
+    page.goto(live_server.url + f"/admin/letters/letter/{letter.pk}/signed-letter/")
+    page.get_by_role("button", name="Make the PDF").first.click()
+    expect(page.locator(".messagelist")).to_contain_text("The PDF is being made")
+    expect(page.locator(".signed-pdf").first).to_contain_text("Waiting for a worker since")
+    validated("signed letter page, waiting for a worker")
+    keep_screenshot(page, "admin-signed-pdf-waiting")
+
+    # A worker has started and said how far it has come: the page shows it without a click.
+    from django.core.cache import cache
+
+    from letters.models import SignedPdf
+
+    signed = SignedPdf.objects.get(letter=letter)
+    SignedPdf.objects.filter(pk=signed.pk).update(state="making")
+    cache.set(signed.progress_key, (5000, 12000))
+    status = page.locator(".signed-pdf").first.get_by_role("status")
+    expect(status).to_have_text("Being made: 5,000 of 12,000 names laid out.")
+    expect(page.locator(".signed-pdf progress").first).to_have_attribute("value", "5000")
+    keep_screenshot(page, "admin-signed-pdf-progress")
+    SignedPdf.objects.filter(pk=signed.pk).update(state="queued")
+
+    run_worker()  # a worker takes the task
+
+    # No click: the page's script asks how far it has come, and shows it once it is ready.
+    expect(page.locator(".signed-pdf").first).to_contain_text(
+        "Ready: 1 signature on 1 page", timeout=10_000
+    )
+    expect(page.locator("[data-progress-url]")).to_have_count(0)
+    validated("signed letter page, ready after the worker")
+    with page.expect_download() as pdf:
+        page.get_by_role("link", name="Download the PDF").click()
+    path = tmp_path / "signed.pdf"
+    pdf.value.save_as(path)
+    assert_printable_pdf(path, ["Owen Jones (columnist)"])

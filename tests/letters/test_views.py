@@ -14,7 +14,7 @@ from letters.pdf import render_letter_pdf
 from letters.services.lifecycle import letter_transition
 from signatories.models import Signatory
 from tests.factories import EventFactory, LetterFactory, SignatoryFactory
-from tests.helpers import pdf_text, sign_data, sign_url, tiny_pdf
+from tests.helpers import admin_signed_pdf, pdf_text, sign_data, sign_url, tiny_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -233,10 +233,8 @@ class TestTranslations:
         page = admin_client.get(reverse("admin:letters_letter_change", args=[translated.pk]))
         assert page.status_code == 200
         assert "Открытое письмо министру иностранных дел" in page.content.decode()
-        pdf = admin_client.get(
-            reverse("admin:letters_letter_pdf", args=[translated.pk]) + "?translations=1"
-        )
-        assert "Уважаемый" in pdf_text(b"".join(pdf.streaming_content))
+        pdf = admin_signed_pdf(admin_client, translated, translations=True)
+        assert "Уважаемый" in pdf_text(pdf)
 
 
 class TestNotables:

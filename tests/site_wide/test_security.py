@@ -10,7 +10,7 @@ from django.core import mail
 from django.urls import reverse
 
 from tests.factories import LetterFactory, SignatoryFactory
-from tests.helpers import pdf_text, sign_data, sign_url
+from tests.helpers import admin_signed_pdf, pdf_text, sign_data, sign_url
 
 pytestmark = pytest.mark.django_db
 
@@ -55,8 +55,7 @@ def test_xss_and_formulas_as_names_stay_text_in_page_admin_pdf_and_csv(
         assert XSS not in response.content.decode()
         assert "&lt;script&gt;" in response.content.decode()
 
-    pdf = admin_client.get(reverse("admin:letters_letter_pdf", args=[letter.pk]))
-    text = pdf_text(b"".join(pdf.streaming_content))
+    text = pdf_text(admin_signed_pdf(admin_client, letter))
     assert XSS in text  # printed literally, never interpreted
     assert FORMULA in text
 

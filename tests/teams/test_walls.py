@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from letters.models import Letter, PaperSheet
+from letters.models import Letter, PaperSheet, SignedPdf
+from letters.services.pdf_making import signed_pdf_make
 from signatories.models import ModerationAction, Signatory
 from teams.models import CampaignMember, Role
 from teams.services import team_member_set
@@ -34,8 +35,10 @@ def b_urls(data):
         reverse("admin:letters_update_preview", args=[update.pk]),
         reverse("admin:letters_update_send", args=[update.pk]),
     ]
-    for name in ("deliver", "paper", "import", "pdf", "csv", "sheets"):
+    for name in ("deliver", "paper", "import", "signed_pdf", "signed_pdf_prepare", "csv", "sheets"):
         urls.append(reverse(f"admin:letters_letter_{name}", args=[letter.pk]))
+    b_pdf = signed_pdf_make(signed=SignedPdf.objects.create(letter=letter))
+    urls.append(reverse("admin:letters_letter_signed_pdf_file", args=[letter.pk, b_pdf.pk]))
     urls.append(reverse("admin:letters_letter_transition", args=[letter.pk, "closed"]))
     return urls
 

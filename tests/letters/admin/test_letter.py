@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from letters.models import Delivery, LetterStatusChange
+from letters.models import Delivery, LetterStatusChange, SignedPdf
+from letters.services.pdf_making import signed_pdf_make
 from tests.factories import EventFactory, LetterFactory, SignatoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +59,9 @@ class TestLifecycle:
                 "handed_in_at": YESTERDAY,
                 "place": "Foreign Office",
                 "handed_in_by": "Unite delegation",
-                "expected_count": "0",
+                "signed_pdf": str(
+                    signed_pdf_make(signed=SignedPdf.objects.create(letter=letter)).pk
+                ),
                 "confirm": "on",
             },
             follow=True,
@@ -135,29 +138,43 @@ class TestDeliveryPage:
         SignatoryFactory.create_batch(3, letter=letter)
         return letter
 
-    def form(self, **extra):
+    @pytest.fixture
+    def looked_at(self, closed):
+        """The PDF the organiser made and looked at."""
+        return signed_pdf_make(signed=SignedPdf.objects.create(letter=closed))
+
+    def form(self, signed, **extra):
         return {
             "handed_in_at": YESTERDAY,
             "place": "Foreign Office, King Charles Street",
             "handed_in_by": "A delegation of Unite and the RMT",
             "note": "",
-            "expected_count": "3",
+            "signed_pdf": str(signed.pk),
             "confirm": "on",
             **extra,
         }
 
-    def test_shows_what_will_be_frozen_and_the_planned_hand_in(self, admin_client, closed):
+    def test_without_a_pdf_it_asks_for_one_first(self, admin_client, closed):
         html = admin_client.get(self.url(closed)).content.decode()
-        assert "<strong>3</strong> signatures on <strong>1</strong> page" in html
-        assert reverse("admin:letters_letter_pdf", args=[closed.pk]) in html
+        assert "No PDF of this letter has been made yet" in html
+        assert reverse("admin:letters_letter_signed_pdf_prepare", args=[closed.pk]) in html
+        assert "Freeze and mark as delivered" not in html
+
+    def test_shows_the_pdf_that_will_be_frozen_and_the_planned_hand_in(
+        self, admin_client, closed, looked_at
+    ):
+        html = admin_client.get(self.url(closed)).content.decode()
+        assert "Ready</strong>: 3 signatures on 1 page" in html
+        download = reverse("admin:letters_letter_signed_pdf_file", args=[closed.pk, looked_at.pk])
+        assert download in html
         assert 'value="Foreign Office, King Charles Street"' in html
-        assert 'name="expected_count" value="3"' in html
+        assert f'name="signed_pdf" value="{looked_at.pk}"' in html
         assert not Delivery.objects.exists()
 
-    def test_freezes_the_hand_in_as_entered_beside_when_and_by_whom(
-        self, admin_client, admin_user, closed
+    def test_freezes_the_pdf_looked_at_and_the_hand_in_as_entered(
+        self, admin_client, admin_user, closed, looked_at
     ):
-        response = admin_client.post(self.url(closed), self.form(note="At the gate."))
+        response = admin_client.post(self.url(closed), self.form(looked_at, note="At the gate."))
         assert response.status_code == 302
         delivery = Delivery.objects.get()
         assert timezone.localtime(delivery.handed_in_at).strftime(LOCAL) == YESTERDAY
@@ -166,6 +183,7 @@ class TestDeliveryPage:
             "A delegation of Unite and the RMT",
             "At the gate.",
         )
+        assert (delivery.signed_pdf, delivery.sha256) == (looked_at, looked_at.sha256)
         assert delivery.recorded_by == admin_user
         assert delivery.recorded_at > delivery.handed_in_at
         closed.refresh_from_db()
@@ -174,31 +192,42 @@ class TestDeliveryPage:
         assert 'name="body"' not in page and 'name="title"' not in page  # on record now
         assert "(carried in by: A delegation of Unite and the RMT)" in page
 
-    def test_a_hand_in_still_to_come_is_refused(self, admin_client, closed):
+    def test_a_hand_in_still_to_come_is_refused(self, admin_client, closed, looked_at):
         later = (timezone.localtime() + timedelta(days=2)).strftime(LOCAL)
-        response = admin_client.post(self.url(closed), self.form(handed_in_at=later))
+        response = admin_client.post(self.url(closed), self.form(looked_at, handed_in_at=later))
         assert response.status_code == 400
         assert "That is still to come" in response.content.decode()
         assert not Delivery.objects.exists()
 
-    def test_nothing_is_frozen_without_the_confirmation(self, admin_client, closed):
-        form = self.form()
+    def test_nothing_is_frozen_without_the_confirmation(self, admin_client, closed, looked_at):
+        form = self.form(looked_at)
         del form["confirm"]
         response = admin_client.post(self.url(closed), form)
         assert response.status_code == 400
         assert "Tick this box to freeze the letter" in response.content.decode()
         assert not Delivery.objects.exists()
 
-    def test_a_list_that_changed_since_the_page_was_shown_is_not_frozen(self, admin_client, closed):
+    def test_a_newer_pdf_made_while_one_looked_is_not_frozen_unseen(
+        self, admin_client, closed, looked_at
+    ):
         SignatoryFactory(letter=closed, name="Late Paper Entry")
-        response = admin_client.post(self.url(closed), self.form())
+        newer = signed_pdf_make(signed=SignedPdf.objects.create(letter=closed))
+        response = admin_client.post(self.url(closed), self.form(looked_at))
         assert response.status_code == 400
         html = response.content.decode()
-        assert "it now has 4 signatures, not 3" in html
-        assert 'name="expected_count" value="4"' in html
+        assert "A newer PDF of this letter was made since you looked" in html
+        assert f'name="signed_pdf" value="{newer.pk}"' in html  # the one to look at now
+        assert "Ready</strong>: 4 signatures" in html
         assert not Delivery.objects.exists()
         closed.refresh_from_db()
         assert closed.status == "closed"
+
+    def test_the_page_says_when_the_list_has_moved_since_the_pdf(
+        self, admin_client, closed, looked_at
+    ):
+        SignatoryFactory(letter=closed, name="Late Paper Entry")
+        html = admin_client.get(self.url(closed)).content.decode()
+        assert "The list has changed since this PDF was made: 4 signatures now" in html
 
     def test_only_a_closed_letter_and_only_for_those_who_may_change_it(
         self, admin_client, moderator_client, closed

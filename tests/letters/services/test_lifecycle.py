@@ -5,8 +5,15 @@ import hashlib
 import pytest
 from django.urls import reverse
 
-from letters.models import Delivery, Letter, LetterStatusChange
-from letters.services.lifecycle import TransitionNotAllowed, letter_transition
+from letters.models import Delivery, Letter, LetterStatusChange, SignedPdf
+from letters.selectors import signed_pdf_bytes
+from letters.services.lifecycle import (
+    PdfNotCurrent,
+    TransitionNotAllowed,
+    letter_deliver,
+    letter_transition,
+)
+from letters.services.pdf_making import signed_pdf_make
 from signatories.models import Signatory
 from tests.factories import LetterFactory, SignatoryFactory
 from tests.helpers import pdf_reader_and_pages as pdf_text
@@ -63,23 +70,37 @@ class TestDeliveryRecord:
         assert delivery.signature_count == 23
         assert delivery.recorded_by == admin_user
         assert delivery.place.startswith("Foreign Office")
-        assert hashlib.sha256(bytes(delivery.pdf)).hexdigest() == delivery.sha256
-        frozen = bytes(delivery.pdf)
+        frozen = b"".join(signed_pdf_bytes(delivery.signed_pdf))
+        assert hashlib.sha256(frozen).hexdigest() == delivery.sha256
 
         Signatory.objects.filter(name="Owen Jones").update(withdrawn_at="2026-11-01T00:00Z")
         SignatoryFactory(letter=seed_letter, name="Late Comer")
+        signed_pdf_make(signed=SignedPdf.objects.create(letter=seed_letter))  # a newer one
         delivery.refresh_from_db()
-        assert bytes(delivery.pdf) == frozen
+        assert b"".join(signed_pdf_bytes(delivery.signed_pdf)) == frozen  # kept, as it was
 
         page = client.get(seed_letter.get_absolute_url()).content.decode()
         assert "It was handed in on" in page and "<strong>23</strong> signatures" in page
         assert "cannot be recalled" in page
         served = client.get(reverse("letters:delivered_pdf", kwargs={"slug": seed_letter.slug}))
         assert served["Content-Type"] == "application/pdf"
-        assert served.content == frozen
-        _, pages = pdf_text(served.content)
+        assert served["Content-Length"] == str(len(frozen))
+        content = b"".join(served.streaming_content)
+        assert content == frozen
+        _, pages = pdf_text(content)
         assert "Owen Jones" in "\n".join(pages) and "Late Comer" not in "\n".join(pages)
         assert "@" not in "\n".join(pages)
+
+    def test_a_pdf_not_ready_or_of_another_letter_is_refused(self, admin_user, letter):
+        letter_transition(letter=letter, to_status="closed")
+        other = signed_pdf_make(signed=SignedPdf.objects.create(letter=LetterFactory()))
+        making = SignedPdf.objects.create(letter=letter, state="making")
+        for signed, says in [(other, "not a PDF of this letter"), (making, "still being made")]:
+            with pytest.raises(PdfNotCurrent, match=says):
+                letter_deliver(
+                    letter=letter, hand_in=None, recorded_by=admin_user, signed_pdf=signed
+                )
+        assert not Delivery.objects.exists()
 
     def test_no_delivered_pdf_before_delivery(self, client, letter):
         assert (
