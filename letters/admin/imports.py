@@ -37,6 +37,30 @@ class CsvUploadForm(PaperSheetForm):
         return upload
 
 
+# A file up to this many rows is listed whole; a bigger one lists the rows that need a
+# look (refused, likely already there, in capitals, confirming an online signature).
+LIST_WHOLE_UP_TO = 500
+LIST_AT_MOST = 1000
+
+
+def needs_a_look(each):
+    return (
+        each.outcome != "ready"
+        or each.duplicate_of
+        or each.duplicate_line
+        or each.in_capitals
+        or each.confirms_web_signature
+    )
+
+
+def rows_to_show(checked):
+    """(the rows the preview lists, how many ready rows it leaves out)."""
+    if len(checked) <= LIST_WHOLE_UP_TO:
+        return checked, 0
+    shown = [each for each in checked if needs_a_look(each)][:LIST_AT_MOST]
+    return shown, len(checked) - len(shown)
+
+
 def ticked_lines(request, name):
     """The line numbers an organiser ticked in the preview (add anyway, keep capitals)."""
     return {int(value) for value in request.POST.getlist(name) if value.isdigit()}
@@ -57,7 +81,7 @@ class ImportPages:
             if pending is None:
                 messages.error(request, "Nothing to import: upload the file again.")
                 return redirect("admin:letters_letter_import", letter.pk)
-            parsed = parse_csv(pending["content"].encode())
+            parsed = parse_csv(pending["content"].encode(), max_bytes=MAX_CSV_BYTES)
             summary = import_rows(
                 letter=letter,
                 rows=parsed.rows,
@@ -72,10 +96,11 @@ class ImportPages:
         if request.method == "POST":
             if form.is_valid():
                 data = form.cleaned_data["file"].read()
-                parsed = parse_csv(data)
+                parsed = parse_csv(data, max_bytes=MAX_CSV_BYTES)
                 context["parsed"] = parsed
                 context["checked"] = checked = check_rows(letter=letter, rows=parsed.rows)
                 context["summary"] = summary = Summary.of(checked)
+                context["shown"], context["not_shown"] = rows_to_show(checked)
                 if may_see_contacts(request.user, letter.campaign_id):
                     contact_view_record(
                         user=request.user,

@@ -1,11 +1,45 @@
 """Names organisers vouch for: paper forms typed in or imported, and edits in the admin."""
 
-from django.db import transaction
+import itertools
+
+from django.db import connection, transaction
 from django.utils import timezone
 
+from signatories.crypto import blind_index
 from signatories.models import Signatory
 from signatories.names import clean_text, normalise_email
 from signatories.services.signing import SignResult, insert_once
+
+
+def approved_entry(
+    *,
+    letter,
+    name,
+    affiliation,
+    email,
+    kind,
+    source,
+    paper_sheet,
+    consents_to_updates,
+    confirmed_at,
+    sort_name=None,
+):
+    """A signature an organiser vouches for, built (not saved): cleaned text, the address
+    normalised, approved and confirmed, its sort name set, consent kept only with an address."""
+    signatory = Signatory(
+        letter=letter,
+        kind=kind,
+        name=clean_text(name),
+        affiliation=clean_text(affiliation),
+        email=normalise_email(email) if email.strip() else "",
+        source=source,
+        paper_sheet=paper_sheet.strip(),
+        status=Signatory.Status.APPROVED,
+        confirmed_at=confirmed_at,
+    )
+    signatory.consents_to_updates = consents_to_updates and bool(signatory.email)
+    signatory.set_sort_name(sort_name)
+    return signatory
 
 
 def signatory_add_approved(
@@ -32,19 +66,18 @@ def signatory_add_approved(
     form the organiser vouches for. Consent to updates is kept only with an
     address to send them to.
     """
-    signatory = Signatory(
+    signatory = approved_entry(
         letter=letter,
+        name=name,
+        affiliation=affiliation,
+        email=email,
         kind=kind,
-        name=clean_text(name),
-        affiliation=clean_text(affiliation),
-        email=normalise_email(email) if email.strip() else "",
         source=source,
-        paper_sheet=paper_sheet.strip(),
-        status=Signatory.Status.APPROVED,
+        sort_name=sort_name,
+        paper_sheet=paper_sheet,
+        consents_to_updates=consents_to_updates,
         confirmed_at=timezone.now(),
     )
-    signatory.consents_to_updates = consents_to_updates and bool(signatory.email)
-    signatory.set_sort_name(sort_name)
     signatory.full_clean(validate_unique=False, validate_constraints=False)
     with transaction.atomic():
         if signatory.email:
@@ -90,3 +123,61 @@ def signatory_admin_save(*, signatory, changed_fields, created):
         signatory.set_sort_name()
     signatory.save()
     return signatory
+
+
+INSERT_ROWS_PER_STATEMENT = 500
+
+
+def signatories_insert_many(rows):
+    """INSERT many signatures at once, skipping addresses already on the letter.
+
+    Each row is a dict of field values (what `approved_entry` would set: a
+    paper import's rows). Every other field takes its default, and every
+    value goes through its field's own preparation, as a save's does: the
+    address is encrypted by its field, its keyed hash is taken from it here
+    as the hash field would, and the database's constraints check each row.
+    What is skipped is building a model instance and compiling an INSERT
+    for each: a hundred thousand rows go in seconds. ON CONFLICT DO NOTHING
+    for an address on the letter already (it signed online meanwhile): never
+    a second row, and no address in PostgreSQL's log. Returns how many rows
+    were sent.
+
+    On PostgreSQL the rows travel as one array per column (`unnest`): a
+    statement of a few lines however many rows, and the count journal's
+    trigger runs once. Elsewhere, 500 rows to a multi-row VALUES.
+    """
+    if not rows:
+        return 0
+    fields = [f for f in Signatory._meta.concrete_fields if not f.primary_key]
+    # Defaults prepared once (created_at is one moment for the batch); given values each time.
+    defaults = [f.get_db_prep_save(f.get_default(), connection) for f in fields]
+    prepared = []
+    for row in rows:
+        row = {**row, "email_hash": blind_index(row.get("email", ""))}
+        prepared.append(
+            [
+                f.get_db_prep_save(row[f.attname], connection) if f.attname in row else default
+                for f, default in zip(fields, defaults, strict=True)
+            ]
+        )
+    quote = connection.ops.quote_name
+    table = quote(Signatory._meta.db_table)
+    columns = ", ".join(quote(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) "  # noqa: S608
+                "ON CONFLICT DO NOTHING",
+                [list(column) for column in zip(*prepared, strict=True)],
+            )
+            return len(prepared)
+        marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        for chunk in itertools.batched(prepared, INSERT_ROWS_PER_STATEMENT):
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
+                + ", ".join([marks] * len(chunk))
+                + " ON CONFLICT DO NOTHING",
+                [value for row in chunk for value in row],
+            )
+    return len(prepared)

@@ -41,6 +41,15 @@ class TestImportSignatures:
         assert "0 added, 2 skipped as already on the letter, 1 refused" in out
         assert Signatory.objects.count() == 2
 
+    def test_a_file_bigger_than_the_admin_takes_imports_from_the_shell(
+        self, letter, csv_file, monkeypatch
+    ):
+        from signatories import paper
+
+        monkeypatch.setattr(paper, "MAX_CSV_BYTES", 10)  # the admin's cap: not the command's
+        out, _ = run("import_signatures", letter.slug, str(csv_file))
+        assert "2 added" in out
+
     def test_dry_run_adds_nothing(self, letter, csv_file):
         out, _ = run("import_signatures", letter.slug, str(csv_file), "--dry-run")
         assert "Dry run: 2 rows ready, 1 refused. Nothing was added." in out

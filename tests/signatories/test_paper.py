@@ -128,3 +128,54 @@ def test_the_summary_says_what_the_preview_said(letter):
     assert preview == [LIKELY, READY, REFUSED]
     assert str(summary).startswith("1 added, 1 skipped as already on the letter, 1 refused")
     assert "look like a name already on the letter" in str(summary)
+
+
+def test_an_import_goes_batch_by_batch_and_says_how_far(letter, monkeypatch):
+    from signatories import paper
+
+    monkeypatch.setattr(paper, "IMPORT_BATCH", 3)
+    rows = [row(n, f"Person{n} Name", email=f"p{n}@example.net" if n % 2 else "") for n in range(8)]
+    seen = []
+    summary = import_rows(letter=letter, rows=rows, progress=lambda done, total: seen.append(done))
+    assert seen == [3, 6, 8]
+    assert summary.added == 8
+    stored = Signatory.objects.filter(letter=letter)
+    assert stored.count() == 8
+    assert set(stored.values_list("status", "source")) == {("approved", "paper")}
+    assert stored.filter(confirmed_at__isnull=True).count() == 0
+    assert {s.sort_name for s in stored} == {f"Name, Person{n}" for n in range(8)}
+    assert stored.get(name="Person1 Name").email == "p1@example.net"  # encrypted, read back
+    assert import_rows(letter=letter, rows=rows).added == 0  # the same file again adds nothing
+    assert stored.count() == 8
+
+
+def test_an_address_that_signs_online_after_the_preview_is_confirmed_not_doubled(
+    letter, monkeypatch
+):
+    from signatories import paper
+
+    real = paper.check_rows
+
+    def meanwhile(**kwargs):
+        checked = real(**kwargs)  # the preview as it was...
+        SignatoryFactory(
+            letter=letter, email="late@example.net", confirmed_at=None, status="pending"
+        )
+        return checked  # ...and the address signed online a moment later
+
+    monkeypatch.setattr(paper, "check_rows", meanwhile)
+    import_rows(letter=letter, rows=[row(1, "Late Signer", email="late@example.net", updates=True)])
+    [stored] = Signatory.objects.with_email("late@example.net")
+    assert (stored.source, stored.status) == ("web", "approved")
+    assert stored.confirmed_at is not None and stored.consents_to_updates
+
+
+def test_the_database_still_refuses_an_address_typed_as_a_name_in_a_bulk_insert(letter):
+    from django.db import IntegrityError
+
+    from signatories.services.entry import signatories_insert_many
+
+    with pytest.raises(IntegrityError):
+        signatories_insert_many(
+            [{"letter_id": letter.pk, "name": "x@example.net", "sort_key": "1", "source": "paper"}]
+        )

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from config.progress import terminal_progress
 from letters.csv_export import csv_lines, export_address_count, export_queryset
 from letters.management import letter_for_command
 from letters.pdf import render_letter_pdf
@@ -33,20 +34,7 @@ class Command(BaseCommand):
         )
 
     def _progress(self):
-        """A progress bar on a terminal; nothing in a log or a pipe."""
-        if not self.stderr.isatty():
-            return None
-
-        def show(done, total):
-            width = 30
-            filled = int(width * done / total) if total else width
-            self.stderr.write(
-                f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}", ending=""
-            )
-            if done >= total:
-                self.stderr.write("")
-
-        return show
+        return terminal_progress(self.stderr)
 
     def handle(self, *args, letter, format, output, with_translations, everything, **options):
         target = letter_for_command(letter)

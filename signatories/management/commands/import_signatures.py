@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from config.progress import terminal_progress
 from letters.management import letter_for_command
 from signatories.paper import LIKELY, READY, Summary, check_rows, import_rows, parse_csv
 
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from error
 
-        parsed = parse_csv(data)
+        parsed = parse_csv(data)  # any size: the file is on the server, not an upload
         if parsed.errors:
             raise CommandError(" ".join(parsed.errors))
         for row in parsed.invalid_rows:
@@ -49,5 +50,10 @@ class Command(BaseCommand):
                 "Nothing was added."
             )
             return
-        summary = import_rows(letter=target, rows=parsed.rows, paper_sheet=sheet)
+        summary = import_rows(
+            letter=target,
+            rows=parsed.rows,
+            paper_sheet=sheet,
+            progress=terminal_progress(self.stderr, "Adding: "),
+        )
         self.stdout.write(self.style.SUCCESS(f"{target}: {summary}."))

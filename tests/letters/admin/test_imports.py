@@ -100,13 +100,33 @@ class TestCsvUpload:
         assert message in response.content.decode()
         assert not Signatory.objects.exists()
 
-    def test_a_10_mb_file_is_refused(self, organiser_client, letter, settings):
+    def test_a_file_over_20_mb_is_refused(self, organiser_client, letter, settings):
         settings.DATA_UPLOAD_MAX_MEMORY_SIZE = None
-        big = b"name\n" + b"A Name\n" * (10 * 1024 * 1024 // 7)
+        big = b"name\n" + b"A Name\n" * (21 * 1024 * 1024 // 7)
         response = upload(organiser_client, letter, big)
         assert response.status_code == 400
-        assert "the limit is 2 MB" in response.content.decode()
+        assert "the limit is 20 MB" in response.content.decode()
         assert not Signatory.objects.exists()
 
     def test_moderator_cannot_upload(self, moderator_client, letter):
         assert upload(moderator_client, letter, GOOD_CSV).status_code == 403
+
+
+def test_a_big_file_lists_only_the_rows_that_need_a_look_and_imports_them_all(
+    organiser_client, letter, monkeypatch
+):
+    from letters.admin import imports
+
+    monkeypatch.setattr(imports, "LIST_WHOLE_UP_TO", 5)
+    lines = ["name,organisation,email"] + [f"Person{n:03d} Name,RMT," for n in range(30)]
+    lines += ["ALL CAPITALS PERSON,,", "Robot,,not-an-address"]
+    response = upload(organiser_client, letter, "\n".join(lines).encode())
+    html = response.content.decode()
+    assert "30 rows ready to add are not listed here." in html
+    assert "Person001 Name" not in html
+    assert "As <strong>All Capitals Person</strong>" in html and "Enter a valid email" in html
+    done = organiser_client.post(
+        reverse("admin:letters_letter_import", args=[letter.pk]), {"confirm": "1"}, follow=True
+    )
+    assert "31 added, 0 skipped as already on the letter, 1 refused" in done.content.decode()
+    assert Signatory.objects.filter(letter=letter).count() == 31
