@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from config.progress import terminal_progress
 from letters.management import letter_for_command
 from letters.models import Letter
 from signatories.services.retention import signatories_anonymise
@@ -24,5 +25,10 @@ class Command(BaseCommand):
                 f"“{target}” is {target.get_status_display().lower()}, not delivered: "
                 "organisers may still need to reach its signatories. Use --force to go ahead."
             )
-        count = signatories_anonymise(letter=target)
+        show = terminal_progress(self.stderr, "Anonymising: ")
+        if show:  # a bar wants the total: one COUNT, on a terminal only
+            total = target.signatories.filter(anonymised_at__isnull=True).count()
+        count = signatories_anonymise(
+            letter=target, on_batch=show and (lambda done: show(done, total))
+        )
         self.stdout.write(f"{target}: {count} signature(s) anonymised.")

@@ -1,7 +1,11 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from signatories.services.retention import signatories_purge_unconfirmed
+from config.progress import terminal_progress
+from signatories.services.retention import (
+    signatories_purge_unconfirmed,
+    signatories_unconfirmed_stale,
+)
 
 
 class Command(BaseCommand):
@@ -17,5 +21,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, days, **options):
         days = settings.UNCONFIRMED_RETENTION_DAYS if days is None else days
-        count = signatories_purge_unconfirmed(older_than_days=days)
+        show = terminal_progress(self.stderr, "Deleting: ")
+        if show:  # a bar wants the total: one COUNT, on a terminal only
+            total = signatories_unconfirmed_stale(older_than_days=days).count()
+        count = signatories_purge_unconfirmed(
+            older_than_days=days, on_batch=show and (lambda done: show(done, total))
+        )
         self.stdout.write(f"Deleted {count} unconfirmed signature(s) older than {days} days.")

@@ -78,3 +78,43 @@ class TestRetention:
         DBTaskResult.objects.update(run_after=timezone.now())
         call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO())
         assert Signatory.objects.get().email == ""
+
+
+class TestInBatches:
+    """Purges and anonymisation go a batch at a time; cut short, a second run finishes."""
+
+    def test_a_purge_goes_batch_by_batch_and_a_cut_short_one_is_finished_by_the_next(
+        self, letter, monkeypatch
+    ):
+        from signatories.services import retention
+
+        old = timezone.now() - datetime.timedelta(days=31)
+        for n in range(7):
+            SignatoryFactory(letter=letter, confirmed_at=None, created_at=old, email=f"o{n}@x.net")
+        kept = SignatoryFactory(letter=letter, confirmed_at=None, email="new@x.net")
+        seen = []
+        real = Signatory.objects.filter
+
+        def dies_on_the_third_batch(done):
+            seen.append(done)
+            if len(seen) == 2:
+                raise RuntimeError("killed")
+
+        with pytest.raises(RuntimeError):
+            retention.signatories_purge_unconfirmed(
+                older_than_days=30, batch_size=3, on_batch=dies_on_the_third_batch
+            )
+        assert seen == [3, 6] and real(letter=letter).count() == 2  # two batches stayed done
+        assert retention.signatories_purge_unconfirmed(older_than_days=30, batch_size=3) == 1
+        assert list(real(letter=letter)) == [kept]
+
+    def test_anonymisation_goes_batch_by_batch_and_says_how_far(self, letter):
+        from signatories.services.retention import signatories_anonymise
+
+        SignatoryFactory.create_batch(5, letter=letter, ip_hash="b" * 64)
+        seen = []
+        assert signatories_anonymise(letter=letter, batch_size=2, on_batch=seen.append) == 5
+        assert seen == [2, 4, 5]
+        assert not Signatory.objects.exclude(email="").exists()
+        assert not Signatory.objects.exclude(ip_hash="").exists()
+        assert signatories_anonymise(letter=letter, batch_size=2) == 0
