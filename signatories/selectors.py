@@ -37,24 +37,40 @@ def signatory_counts(*, letter):
     return {name: value or 0 for name, value in sums.items()}
 
 
-def signatory_likely_duplicates(*, letter):
+DUPLICATES_SHOWN = 20
+
+
+class Duplicates(list):
+    """Groups of likely duplicates, and whether there may be more than those listed."""
+
+    more = False
+
+
+def signatory_likely_duplicates(*, letter, limit=None):
     """Names on the list twice, likely: the same sort key and affiliation, whatever the source.
 
     Groups of published signatures (what the PDF prints and counts), each
-    group oldest first. The database finds the sort keys used more than
-    once; affiliations are compared folded (case, accents, spacing) here.
+    group oldest first, the first `limit` sort keys used more than once in
+    alphabetical order (`.more` if the list may hold others). The database
+    finds those keys along the delivery order's index and stops at the
+    limit, so a list of millions costs what it takes to find twenty;
+    affiliations are compared folded (case, accents, spacing) here.
     """
-    published = Signatory.objects.filter(letter=letter).published()
-    repeated = (
-        published.order_by()
-        .values("sort_key")
+    limit = limit or DUPLICATES_SHOWN
+    published = Signatory.objects.published_on(letter).order_by()
+    repeated = list(
+        published.values("kind", "sort_key")
         .annotate(n=Count("pk"))
         .filter(n__gt=1)
-        .values("sort_key")
+        .order_by("-kind", "sort_key")
+        .values_list("kind", "sort_key")[: limit + 1]
     )
-    groups = {}
-    for signatory in published.filter(sort_key__in=repeated).order_by("created_at", "pk"):
-        groups.setdefault((signatory.sort_key, sort_key(signatory.affiliation)), []).append(
-            signatory
-        )
-    return [group for group in groups.values() if len(group) > 1]
+    groups = Duplicates()
+    groups.more = len(repeated) > limit
+    for kind, key in repeated[:limit]:
+        same = published.filter(kind=kind, sort_key=key).order_by("created_at", "pk")
+        by_affiliation = {}
+        for signatory in same.defer("email"):
+            by_affiliation.setdefault(sort_key(signatory.affiliation), []).append(signatory)
+        groups += [group for group in by_affiliation.values() if len(group) > 1]
+    return groups

@@ -253,3 +253,19 @@ class TestDeliveryPage:
         html = admin_client.get(change_url(closed)).content.decode()
         assert reverse("admin:signatories_signatory_change", args=[second.pk]) in html
         assert "1 name appears on the list more than once" in html
+
+
+def test_a_long_list_shows_the_first_likely_duplicates_and_says_there_may_be_more(
+    admin_client, monkeypatch
+):
+    from signatories import selectors
+
+    monkeypatch.setattr(selectors, "DUPLICATES_SHOWN", 2)
+    letter = LetterFactory(status="closed")
+    for surname in ["Abai", "Baker", "Carter"]:
+        SignatoryFactory.create_batch(2, letter=letter, name=f"Sam {surname}", affiliation="RMT")
+    duplicates = selectors.signatory_likely_duplicates(letter=letter)
+    assert [group[0].name for group in duplicates] == ["Sam Abai", "Sam Baker"]
+    assert duplicates.more
+    html = admin_client.get(change_url(letter)).content.decode()
+    assert "At least 2 names appear on the list more than once" in html
