@@ -59,8 +59,12 @@ def addresses_starting(prefix, queryset=None):
     return found
 
 
-def django_setup(url, *, fresh):
-    """Point Django at the bench database, optionally recreated and migrated."""
+def django_setup(url, *, fresh, test_environment=True):
+    """Point Django at the bench database, optionally recreated and migrated.
+
+    `test_environment=False` leaves Django's template rendering as production
+    has it (the test environment sends a signal for every template rendered).
+    """
     if fresh:
         fresh_database(url)
     os.environ["DATABASE_URL"] = url
@@ -73,7 +77,8 @@ def django_setup(url, *, fresh):
     from django.core.management import call_command
     from django.test.utils import setup_test_environment
 
-    setup_test_environment()
+    if test_environment:
+        setup_test_environment()
     warnings.filterwarnings("ignore", message="No directory at")  # WhiteNoise, no collectstatic
     # Production serves collected, hashed files; benches render pages without collecting.
     settings.STORAGES = {

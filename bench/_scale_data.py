@@ -13,7 +13,7 @@ own (two cores, two streams).
 import os
 import random
 from datetime import UTC, datetime, timedelta
-from multiprocessing import Pool
+from multiprocessing import get_context
 
 
 def _words(text, separator=" "):
@@ -179,5 +179,6 @@ def copy_signatures(url, letter_id, start, stop, *, span_days=60, processes=2, c
         (url, letter_id, lo, min(lo + chunk, stop), epoch, span_days)
         for lo in range(start, stop, chunk)
     ]
-    with Pool(processes) as pool:
+    # Spawned, not forked: a forked child would share this process's database sockets.
+    with get_context("spawn").Pool(processes) as pool:
         return sum(pool.imap_unordered(_copy, jobs))

@@ -41,7 +41,6 @@ Needs `make install` (PostgreSQL 15's binaries, redis-server, nginx).
 import argparse
 import collections
 import contextlib
-import glob
 import http.client
 import os
 import secrets
@@ -60,6 +59,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._common import address_keys, addresses_starting
 from bench._nginx import Nginx, free_port
 from bench._serve import ROOT, VENV_BIN, Browser, form_fields, wait_for
+from bench._stack import Postgres
 
 OUT = ROOT / "bench" / "out" / "faults"
 SLUG = "open-letter-to-the-foreign-secretary"
@@ -69,7 +69,6 @@ LEASE_SECONDS = 120
 RETRY_MAX_SECONDS = 60  # a lease must outlast the longest wait between tries
 SWEEP_SECONDS = 60
 RESTART_SECONDS = 2  # RestartSec= in deploy/systemd/letters-worker@.service
-PG_BIN = Path(sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1])
 
 
 def log(message):
@@ -77,45 +76,6 @@ def log(message):
 
 
 # The services, each one we can stop, freeze and start again.
-
-
-class Postgres:
-    """A cluster of our own, run as the postgres user (initdb refuses root)."""
-
-    def __init__(self):
-        self.dir = OUT / "pg"
-        shutil.rmtree(self.dir, ignore_errors=True)
-        self.dir.mkdir(parents=True)
-        shutil.chown(self.dir, "postgres", "postgres")
-        self.port = free_port()
-        self.url = f"postgres://postgres@127.0.0.1:{self.port}/faults"
-        self._as_postgres(
-            [PG_BIN / "initdb", "-D", self.dir / "data", "-U", "postgres", "--auth=trust"]
-        )
-        self.start()
-        self._as_postgres([PG_BIN / "createdb", "-h", "127.0.0.1", "-p", str(self.port), "faults"])
-
-    def _as_postgres(self, command):
-        subprocess.run(
-            ["runuser", "-u", "postgres", "--", *map(str, command)],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-    def start(self):
-        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1"
-        self._as_postgres(
-            [PG_BIN / "pg_ctl", "-D", self.dir / "data", "-l", self.dir / "log", "-w",
-             "-o", options, "start"]
-        )  # fmt: skip
-
-    def stop_hard(self):
-        """`immediate`: every backend killed, no checkpoint; crash recovery on the next start."""
-        self._as_postgres([PG_BIN / "pg_ctl", "-D", self.dir / "data", "-m", "immediate", "stop"])
-
-    def stop(self):
-        self._as_postgres([PG_BIN / "pg_ctl", "-D", self.dir / "data", "-m", "fast", "stop"])
 
 
 class Redis:
@@ -812,7 +772,7 @@ class Stack:
             raise
 
     def _start(self):
-        self.pg = self._started(Postgres())
+        self.pg = self._started(Postgres(OUT / "pg", "faults"))
         self.redis = self._started(Redis())
         self.sink = self._started(Sink())
         key = secrets.token_urlsafe(50)

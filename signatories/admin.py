@@ -4,6 +4,7 @@ from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 
 from config.admin import CappedCountPaginator, ReadOnlyAdminMixin
+from config.widgets import QuickHiddenInput, QuickSelect, QuickTextInput
 from letters.models import Letter
 from signatories.models import ModerationAction, ModerationEntry, Signatory
 from signatories.services.entry import signatory_admin_save
@@ -269,6 +270,14 @@ class SignatoryAdmin(TeamScopedAdmin, admin.ModelAdmin):
         class RowForm(base):
             def __init__(self, *args, **kwargs):
                 super().__init__(*args, **kwargs)
+                # Written directly, not through templates: a hundred rows of them.
+                quick = {"kind": QuickSelect, "sort_name": QuickTextInput, "id": QuickHiddenInput}
+                for name, widget in quick.items():
+                    if name in self.fields:
+                        old = self.fields[name].widget
+                        new = widget(attrs=old.attrs)
+                        new.choices = getattr(old, "choices", ())
+                        self.fields[name].widget = new
                 for field, label in [("kind", "Kind"), ("sort_name", "Sort name")]:
                     if field in self.fields:
                         self.fields[field].widget.attrs["aria-label"] = (
