@@ -54,6 +54,7 @@ import sys
 import time
 import tracemalloc
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -139,7 +140,7 @@ def _size(size):
 
 
 def _slope(cells, sizes):
-    measured = [(s, cells[s].seconds) for s in sizes if s in cells and cells[s].seconds]
+    measured = [(s, cells[s].seconds) for s in sizes if s and s in cells and cells[s].seconds]
     if len(measured) < 2:
         return ""
     (small, t_small), (big, t_big) = measured[0], measured[-1]
@@ -182,9 +183,7 @@ class Stack:
             "LETTER_PAGE_CACHE_SECONDS": "0",  # every page measured is rendered
             "WORKER_SWEEP_SECONDS": "3600",  # no sweep in the middle of a mail rate
         }
-        os.environ.update({k: self.env[k] for k in ("REDIS_URL", "EMAIL_URL", "TASKS_BACKEND")})
-        os.environ["SECOND_FACTOR_REQUIRED"] = "0"
-        os.environ["LETTER_PAGE_CACHE_SECONDS"] = "0"
+        os.environ.update(self.env)  # this process reads what the servers read
         django_setup(self.pg.url, fresh=False, test_environment=False)
         from django.core.management import call_command
 
@@ -206,7 +205,8 @@ class Stack:
 
     def workers(self, count):
         command = [str(VENV_BIN / "python"), "manage.py", "worker", "--no-reload", "--worker-id"]
-        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        log_file = open(OUT / "workers.log", "a")  # noqa: SIM115
+        quiet = {"stdout": log_file, "stderr": log_file}
         return [
             subprocess.Popen([*command, f"scale-{n}"], cwd=ROOT, env=self.env, **quiet)
             for n in range(count)
@@ -334,6 +334,36 @@ def public_pages(table, size, letter):
         seconds, queries, _, captured = measure(fetch, runs=11)
         table.add(label, size, Figure(seconds, queries=queries))
         assert_no_count(label, captured)
+
+
+def http_pages(table, size, base, letter, *, connections=2, seconds=10):
+    """The pages as readers get them through gunicorn (4 workers), uncached, beside /health/.
+
+    As many connections as cores: each request has a worker and a core, so
+    p50 is what one request costs end to end, not time queued behind others.
+    """
+    from letters.name_list import NameList
+
+    trivial = wrk(f"{base}/health/", script="get.lua", seconds=seconds, connections=connections)
+    table.add(
+        "HTTP: trivial view /health/",
+        size,
+        Figure(trivial["p50_us"] / 1e6, note=f"{trivial['rate']:,.0f}/s"),
+    )
+    middle = NameList(letter).page(typed="M").next
+    url = f"{base}{letter.get_absolute_url()}"
+    for label, query in [
+        ("HTTP: letter page, first", ""),
+        ("HTTP: letter page, last", "?last=1"),
+        (
+            "HTTP: letter page, middle",
+            "?" + urlencode({"after": middle.encode()}) if middle else "",
+        ),
+    ]:
+        r = wrk(url + query, script="get.lua", seconds=seconds, connections=connections)
+        ratio = r["p50_us"] / trivial["p50_us"]
+        note = f"{ratio:.1f}x trivial, p99 {r['p99_us'] / 1000:.0f} ms, {r['rate']:,.0f}/s"
+        table.add(label, size, Figure(r["p50_us"] / 1e6, note=f"{note}, errors {r['error_count']}"))
 
 
 def assert_no_count(label, captured):
@@ -813,9 +843,23 @@ def sign_figure(table, label, size, signer):
 
 
 def mail(table, size, letter, stack, seconds):
-    """An update to every consenting signatory; mails a second with 1, 2 and 4 workers."""
+    """Mails a second with 1, 2 and 4 workers to the local SMTP sink: a backlog of
+    confirmations (as after an outage), then an update to every consenting signatory."""
+    from django.utils import timezone
+
     from letters.models import RecipientStatus, Update, UpdateRecipient
+    from letters.outboxes import UPDATE_COPIES
     from letters.services.updates import update_send
+    from signatories.models import Signatory
+    from signatories.outboxes import CONFIRMATIONS
+
+    pending = Signatory.objects.filter(letter=letter, confirmed_at__isnull=True).exclude(
+        email_hash=""
+    )
+    Signatory.objects.filter(confirmation_due_at__isnull=False).update(confirmation_due_at=None)
+    owed = pending.update(confirmation_due_at=timezone.now())
+    rates(table, size, stack, seconds, CONFIRMATIONS, f"confirmations ({owed:,} owed)")
+    Signatory.objects.filter(confirmation_due_at__isnull=False).update(confirmation_due_at=None)
 
     update = Update.objects.create(
         letter=letter, subject="The hand-in is on Monday", body="Join us at the Foreign Office."
@@ -830,30 +874,37 @@ def mail(table, size, letter, stack, seconds):
         size,
         Figure(time.perf_counter() - began, memory_mb=peak, note=f"{copies:,} copies"),
     )
-    for workers in (1, 2, 4):
-        sent_before = UpdateRecipient.objects.filter(update=update, status="sent").count()
-        processes = stack.workers(workers)
-        from letters.outboxes import UPDATE_COPIES
-        from mailing.services import outbox_schedule
+    rates(table, size, stack, seconds, UPDATE_COPIES, "update copies")
+    UpdateRecipient.objects.filter(update=update).exclude(status=RecipientStatus.SENT).delete()
 
-        outbox_schedule(outbox=UPDATE_COPIES)
+
+def rates(table, size, stack, seconds, outbox, label):
+    """Run 1, 2, then 4 workers on an outbox for `seconds` each; mails a second at the sink."""
+    from django.core.cache import cache
+    from django_tasks_db.models import DBTaskResult
+
+    from mailing.services import outbox_schedule
+
+    for workers in (1, 2, 4):
+        DBTaskResult.objects.all().delete()  # none left over from the last round
+        cache.delete(outbox.scheduled_key)
+        processes = stack.workers(workers)
+        outbox_schedule(outbox=outbox)
         time.sleep(5)  # the workers start and take their first batches
-        first = UpdateRecipient.objects.filter(update=update, status="sent").count()
+        first = len(stack.sink.lines())
         time.sleep(seconds)
-        last = UpdateRecipient.objects.filter(update=update, status="sent").count()
+        last = len(stack.sink.lines())
         for process in processes:
-            process.terminate()
+            process.kill()  # a stopped worker would first drain the whole outbox
         for process in processes:
-            process.wait(timeout=120)
+            process.wait(timeout=30)
         rate = (last - first) / seconds
         table.add(
-            f"mail: update copies, {workers} worker{'s' * (workers > 1)}",
+            f"mail: {label}, {workers} worker{'s' * (workers > 1)}",
             size,
             Figure(1 / rate if rate else None,
-                   note=f"{rate:,.0f} mails/s, {rate / workers:,.0f} a worker; "
-                   f"{last - sent_before:,} sent in {seconds + 5} s"),
+                   note=f"{rate:,.0f} mails/s, {rate / workers:,.0f} a worker"),
         )  # fmt: skip
-    UpdateRecipient.objects.filter(update=update).exclude(status=RecipientStatus.SENT).delete()
 
 
 # The run.
@@ -867,8 +918,14 @@ def main():
     parser.add_argument("--mail-at", type=int, default=1_000_000)
     parser.add_argument("--mail-seconds", type=int, default=30)
     parser.add_argument("--skip-sign", action="store_true")
+    parser.add_argument(
+        "--only",
+        default="pages,admin,delivery,import,writes,mail",
+        help="groups of measurements to run (pages, admin, delivery, import, writes, mail)",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    only = set(args.only.split(","))
 
     stack = Stack()
     table = Table()
@@ -896,23 +953,31 @@ def main():
             have = size
             log(f"  grown in {seconds:.0f} s (COPY, VACUUM ANALYZE)")
             last = number == len(sizes) - 1
-            public_pages(table, size, letter)
-            count_exactness(table, size, letter)
-            admin_pages(table, size, letter, user)
-            pdf_and_csv(table, size, letter, stack.env, args.pdf_up_to)
-            if size <= args.pdf_up_to:
-                receipts(table, size, letter)
-            import_csv(table, size, stack.env)
+            if "pages" in only:
+                public_pages(table, size, letter)
+                http_pages(table, size, stack.web.url, letter)
+                count_exactness(table, size, letter)
+            if "admin" in only:
+                admin_pages(table, size, letter, user)
+            if "delivery" in only:
+                pdf_and_csv(table, size, letter, stack.env, args.pdf_up_to)
+                if size <= args.pdf_up_to:
+                    receipts(table, size, letter)
+            if "import" in only:
+                import_csv(table, size, stack.env)
             if signer:
                 sign_figure(table, "sign POST (wrk, 15 s), p50", size, signer)
-            bulk_approve(table, size, letter, user, signer=signer if last else None)
-            purge(table, size)
-            if size <= args.reencrypt_up_to:
-                reencrypt(table, size)
-            if size == args.mail_at:
+            if "writes" in only:
+                bulk_approve(table, size, letter, user, signer=signer if last else None)
+                purge(table, size)
+                if size <= args.reencrypt_up_to:
+                    reencrypt(table, size)
+            if "mail" in only and size == args.mail_at:
                 mail(table, size, letter, stack, args.mail_seconds)
-            anonymise(table, size, letter, undo=not last, signer=signer if last else None)
-        import_on_sqlite(table, sizes[-1])
+            if "writes" in only:
+                anonymise(table, size, letter, undo=not last, signer=signer if last else None)
+        if "import" in only:
+            import_on_sqlite(table, sizes[-1])
         if signer:
             log(f"\nsign path: empty letter p50 {empty['p50_us'] / 1000:.1f} ms, "
                 f"{empty['rate']:,.0f}/s")  # fmt: skip

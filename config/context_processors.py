@@ -15,15 +15,21 @@ def language_links(request):
     """
     query = request.GET.copy()
     query.pop("lang", None)
+    # A page drawn for many readers (letters/page_cache.py) writes a placeholder where
+    # each reader's own query goes, and fills it in per reader.
+    reader = getattr(request, "reader_query_placeholder", None)
     links = []
     for code, _name in settings.LANGUAGES:
         query["lang"] = code
+        href = f"{request.path}?{query.urlencode()}"
+        if reader is not None:
+            href = f"{request.path}?{reader}lang={code}"
         links.append(
             {
                 "code": code,
                 # Each language in its own words: a reader lost in another still finds theirs.
                 "name": get_language_info(code)["name_local"],
-                "href": f"{request.path}?{query.urlencode()}",
+                "href": href,
                 "current": code == getattr(request, "LANGUAGE_CODE", None),
             }
         )

@@ -377,6 +377,9 @@ SIGNING_LETTER_CACHE_SECONDS = env_int("SIGNING_LETTER_CACHE_SECONDS", 10)
 # How long a rendered letter page (its first and last page of names) is served
 # from each process's memory (letters/page_cache.py). 0 turns the cache off.
 LETTER_PAGE_CACHE_SECONDS = env_int("LETTER_PAGE_CACHE_SECONDS", 10)
+# How long each process keeps a letter page's shell (all but its page of names,
+# which is read for every request): letters/page_cache.py. 0 turns it off.
+LETTER_SHELL_CACHE_SECONDS = env_int("LETTER_SHELL_CACHE_SECONDS", 10)
 # Published names per page on a letter page.
 SIGNATORIES_PER_PAGE = env_int("SIGNATORIES_PER_PAGE", 100)
 

@@ -16,9 +16,11 @@ surname someone typed gives the page of individuals that starts there.
 """
 
 from dataclasses import dataclass, field
+from html import escape
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils.safestring import mark_safe
 
 from signatories.models import Signatory
 from signatories.names import clean_text, sort_key
@@ -27,6 +29,9 @@ ORGANISATION, INDIVIDUAL = Signatory.Kind.ORGANISATION, Signatory.Kind.INDIVIDUA
 KINDS = (ORGANISATION, INDIVIDUAL)  # delivery order: organisations first
 CODES = {ORGANISATION: "o", INDIVIDUAL: "i"}
 MAX_RANK = 100_000  # more namesakes than any list holds: a hand-made link, ignored
+# Up to this rank a page after a position is one read that passes over the namesakes
+# before it; past it (a name shared by very many), a read of the namesakes by id first.
+FEW_NAMESAKES = 50
 MAX_NAME = 200
 COLUMNS = ("pk", "kind", "name", "affiliation", "display", "sort_name", "sort_key")
 
@@ -87,6 +92,23 @@ class NamePage:
         return self.has_previous or self.has_next
 
     @property
+    def items_html(self):
+        """The names as list items, written here rather than by a template loop: every
+        request reads and writes a page of them. Organisations in bold by their class, the
+        affiliation only as each chose to show it, each name isolated (<bdi>) for
+        right-to-left scripts; every value escaped (html.escape, as Django's escape)."""
+        full, items = Signatory.Display.FULL, []
+        for row in self.names:
+            kind = ' class="organisation"' if row.kind == ORGANISATION else ""
+            affiliation = ""
+            if row.affiliation and row.display == full:
+                affiliation = (
+                    f' <span class="text-secondary">(<bdi>{escape(row.affiliation)}</bdi>)</span>'
+                )
+            items.append(f"<li{kind}><bdi>{escape(row.name)}</bdi>{affiliation}</li>")
+        return mark_safe("".join(items))  # noqa: S308 - every value above is escaped
+
+    @property
     def first_name(self):
         return self.names[0].sort_name if self.names else ""
 
@@ -105,7 +127,8 @@ class NameList:
     """The listed names of one letter, read in delivery order from any position."""
 
     def __init__(self, letter, per_page=None):
-        self.rows = Signatory.objects.listed_on(letter).only(*COLUMNS)
+        # Named tuples, not model instances: a page of them is read on every request.
+        self.rows = Signatory.objects.listed_on(letter).values_list(*COLUMNS, named=True)
         self.per_page = per_page or settings.SIGNATORIES_PER_PAGE
 
     def _of(self, kind):
@@ -122,7 +145,18 @@ class NameList:
             if need <= 0:
                 break
             rows = self._of(kind)
-            if kind == position.kind:
+            if kind == position.kind and position.rank <= FEW_NAMESAKES:
+                # One read from the position's key on, past its first `rank` namesakes
+                # (rank 0: just before every row of the key, where a typed surname starts).
+                key, rank = position.key, position.rank
+                read = list(
+                    rows.filter(sort_key__gte=key).order_by("sort_key", "pk")[: need + rank]
+                )
+                skip = 0
+                while skip < min(rank, len(read)) and read[skip].sort_key == key:
+                    skip += 1
+                found += read[skip : skip + need]
+            elif kind == position.kind:
                 # The position's namesakes after it (those past its rank, by
                 # id), then the keys after its own.
                 key, rank = position.key, position.rank

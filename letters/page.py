@@ -5,6 +5,7 @@ sign view (signatories/views.py), which shows the page again with a rejected
 form's errors.
 """
 
+from django.conf import settings
 from django.http import QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,37 +21,33 @@ from letters.selectors import (
 )
 
 TEMPLATE = "letters/letter_detail.html"
+NAMES_TEMPLATE = "letters/_signatory_list.html"
 
 
 def letter_page_context(request, letter, form):
     """Everything the letter page shows, loaded in a constant number of queries."""
+    counts = letter_page_counts(letter=letter)
+    return {
+        **shell_context(request, letter, form, counts),
+        **names_context(request, letter, counts),
+    }
+
+
+def shell_context(request, letter, form, counts):
+    """The page but its names: the same for every reader of a letter, language and version."""
     letter_load_page_parts(letter=letter)
-    count, unnamed = letter_page_counts(letter=letter)
+    count, _ = counts
     versions = letter_versions(letter=letter)
     version = letter_version_for(
         versions=versions,
         requested=request.GET.get("version"),
         language=request.LANGUAGE_CODE,
     )
-    page = NameList(letter).page(
-        after=Position.decode(request.GET.get("after")),
-        before=Position.decode(request.GET.get("before")),
-        typed=request.GET.get("from", ""),
-        last=request.GET.get("last") == "1",
-    )
-    version_asked = request.GET.get("version")
-    list_query = QueryDict(mutable=True)
-    if version_asked in {v.language for v in versions}:
-        list_query["version"] = version_asked  # the pages of names keep the text's language
     return {
         "letter": letter,
-        "list_query": list_query,
-        "listed": count - unnamed,
         "campaign": letter.campaign,
         "form": form,
-        "page": page,
         "count": count,
-        "unnamed": unnamed,
         "versions": versions,
         "version": version,
         "original": versions[0],
@@ -67,6 +64,29 @@ def letter_page_context(request, letter, form):
         "count_url": request.build_absolute_uri(
             reverse("letters:count_json", kwargs={"slug": letter.slug})
         ),
+    }
+
+
+def names_context(request, letter, counts):
+    """The page of names this request asks for (letters/name_list.py), and how they are told."""
+    count, unnamed = counts
+    page = NameList(letter).page(
+        after=Position.decode(request.GET.get("after")),
+        before=Position.decode(request.GET.get("before")),
+        typed=request.GET.get("from", ""),
+        last=request.GET.get("last") == "1",
+    )
+    list_query = QueryDict(mutable=True)
+    if request.GET.get("version") in dict(settings.LANGUAGES):
+        list_query["version"] = request.GET[
+            "version"
+        ]  # the pages of names keep the text's language
+    return {
+        "letter": letter,
+        "page": page,
+        "unnamed": unnamed,
+        "listed": count - unnamed,
+        "list_query": list_query,
     }
 
 

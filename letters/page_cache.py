@@ -18,12 +18,16 @@ are kept: pages further in are read by position, a few index reads each
 from django.conf import settings
 from django.core.cache import caches
 from django.middleware.csrf import get_token
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from signatories.abuse import form_stamp
 
 # Letters and digits only, so HTML escaping leaves them as they are.
 CSRF_PLACEHOLDER = "csrfplaceholder7d1c4e"
 STAMP_PLACEHOLDER = "stampplaceholder9b2f0a"
+NAMES_PLACEHOLDER = "namesplaceholder4e8a61"
+READER_QUERY_PLACEHOLDER = "readerqueryplaceholder2c5f93"
 
 
 def page_key(request, slug):
@@ -72,3 +76,71 @@ def personalise(html, request):
     if STAMP_PLACEHOLDER in html:
         html = html.replace(STAMP_PLACEHOLDER, form_stamp())
     return html
+
+
+def empty_form(request, slug, form):
+    """The empty sign form's HTML, rendered once a while per letter and language.
+
+    It is the same for every reader (their CSRF token and form stamp are
+    placeholders, filled in by `personalise`), and crispy-forms takes most
+    of a page's rendering time to draw it. A rejected form, with the
+    signer's values and errors, is drawn afresh (signatories/views.py).
+    """
+    from crispy_forms.utils import render_crispy_form
+
+    key = f"sign-form:{slug}:{request.LANGUAGE_CODE}"
+    html = caches["process"].get(key)
+    if html is None:
+        html = render_crispy_form(form, context={"csrf_token": CSRF_PLACEHOLDER})
+        caches["process"].set(key, html, timeout=FORM_SECONDS)
+    return html
+
+
+FORM_SECONDS = 300
+
+
+# The shell: the page but its names, kept per process for LETTER_SHELL_CACHE_SECONDS.
+#
+# A page further into the list (?after=, ?before=, a typed surname) is not kept
+# whole: there are as many of them as positions. Everything on it but its page
+# of names is the same for every reader of the letter in a language and
+# version (the letter, its counts, the form, its updates): that is drawn once
+# in a while, with placeholders for the names and for the reader's own query in
+# the language links, and each request reads and draws only its page of names.
+# So a page at the end of six million names costs what the first one does.
+
+
+def shell_key(request, slug):
+    """The key of this request's shell, or None to draw the whole page (a signer's own
+    change just made: `?updated=1`, whose counts must be fresh)."""
+    if settings.LETTER_SHELL_CACHE_SECONDS <= 0 or "updated" in request.GET:
+        return None
+    version = request.GET.get("version", "")
+    if version and version not in dict(settings.LANGUAGES):
+        version = "other"  # shown as the visitor's language: one shell for all nonsense
+    where = f"{request.scheme}://{request.get_host()}"
+    return f"letter-shell:{where}:{slug}:{request.LANGUAGE_CODE}:{version}"
+
+
+def get_shell(key):
+    return caches["process"].get(key) if key else None
+
+
+def store_shell(key, html):
+    if key:
+        caches["process"].set(key, html, timeout=settings.LETTER_SHELL_CACHE_SECONDS)
+
+
+def shell_placeholders(request):
+    """Context and request marks that draw a shell: names and the reader's query as
+    placeholders (config/context_processors.py reads the request's mark)."""
+    request.reader_query_placeholder = READER_QUERY_PLACEHOLDER
+    return {"names_html": mark_safe(NAMES_PLACEHOLDER)}  # noqa: S308 - our own constant
+
+
+def fill_shell(shell, request, names_html):
+    """The shell with this reader's page of names and their query in the language links."""
+    query = request.GET.copy()
+    query.pop("lang", None)
+    reader = escape(query.urlencode() + "&") if query else ""
+    return shell.replace(NAMES_PLACEHOLDER, names_html, 1).replace(READER_QUERY_PLACEHOLDER, reader)

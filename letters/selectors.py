@@ -59,7 +59,7 @@ def letter_get_for_signing(*, slug):
 
 
 def _letter_lean(slug):
-    fields = ["pk", "slug", "title", "status", "hand_in_date", "hand_in_event"]
+    fields = ["pk", "slug", "title", "status", "moderation", "hand_in_date", "hand_in_event"]
     state = ["delivery__handed_in_at", "delivery__place", "hand_in_event__place"]
     lean = Letter.objects.public().select_related("delivery", "hand_in_event")
     return get_object_or_404(lean.only(*fields, *state), slug=slug)
@@ -147,13 +147,14 @@ def letter_signature_counts(*, letter):
 def letter_page_counts(*, letter):
     """The counts as the letter page shows them: shared by every host for a few seconds.
 
-    A COUNT over 100,000 published names takes ~30 ms; the page is allowed
-    to be LETTER_PAGE_CACHE_SECONDS behind anyway.
+    Read from the count journal (a sum over a few rows, never a COUNT of the
+    names) and kept in the shared cache for LETTER_SHELL_CACHE_SECONDS: the
+    page's shell, which shows them, is that old at most anyway.
     """
     return cache.get_or_set(
         f"letter-page-counts:{letter.pk}",
         lambda: letter_signature_counts(letter=letter),
-        timeout=settings.LETTER_PAGE_CACHE_SECONDS,
+        timeout=settings.LETTER_SHELL_CACHE_SECONDS,
     )
 
 
@@ -162,7 +163,7 @@ def letter_counts_forget(*, letter_id):
 
     The person who just acted follows a link that skips the page cache
     (`?updated=1`); without this they would still read the old count, shared
-    by every host for LETTER_PAGE_CACHE_SECONDS. Other readers may lag as before.
+    by every host for LETTER_SHELL_CACHE_SECONDS. Other readers may lag as before.
     """
     cache.delete_many([f"letter-page-counts:{letter_id}", f"letter-count:{letter_id}"])
 

@@ -14,10 +14,11 @@ from django.views.decorators.http import require_safe
 
 from letters import page_cache
 from letters.models import Delivery, Reply
-from letters.page import TEMPLATE, letter_page_context
+from letters.page import NAMES_TEMPLATE, TEMPLATE, names_context, shell_context
 from letters.selectors import (
     letter_get_cached,
     letter_get_public,
+    letter_page_counts,
     letter_public_count,
     signed_pdf_bytes,
 )
@@ -26,18 +27,49 @@ from signatories.forms import SignForm, sign_action
 
 @require_safe
 def letter_detail(request, slug):
-    """The letter, its names and the sign form; most readers get a copy rendered seconds ago."""
+    """The letter, its names and the sign form.
+
+    Most readers get a copy drawn seconds ago (the first and last page of
+    names: letters/page_cache.py). Any other page of names is the letter's
+    shell, drawn once in a while per language, around this request's own
+    page of names, read afresh.
+    """
     key = page_cache.page_key(request, slug)
     html = page_cache.get(key)
     if html is None:
-        letter = letter_get_public(slug=slug)
-        form = None
-        if letter.is_open:
-            form = SignForm(action=sign_action(slug), stamp=page_cache.STAMP_PLACEHOLDER)
-        context = {**letter_page_context(request, letter, form), **page_cache.placeholders()}
-        html = render_to_string(TEMPLATE, context, request)
+        shell_key = page_cache.shell_key(request, slug)
+        if shell_key is None:
+            html = _whole_page(request, slug)
+        else:
+            shell = page_cache.get_shell(shell_key)
+            if shell is None:
+                shell = _whole_page(request, slug, names=False)
+                page_cache.store_shell(shell_key, shell)
+            letter = letter_get_cached(slug=slug)
+            names = names_context(request, letter, letter_page_counts(letter=letter))
+            html = page_cache.fill_shell(
+                shell, request, render_to_string(NAMES_TEMPLATE, names, request)
+            )
         page_cache.store(key, html)
     return HttpResponse(page_cache.personalise(html, request))
+
+
+def _whole_page(request, slug, *, names=True):
+    """The page drawn from the database (without `names`: the shell, for anyone)."""
+    letter = letter_get_public(slug=slug)
+    form = None
+    if letter.is_open:
+        form = SignForm(action=sign_action(slug), stamp=page_cache.STAMP_PLACEHOLDER)
+    counts = letter_page_counts(letter=letter)
+    context = shell_context(request, letter, form, counts)
+    if not names:
+        context.update(page_cache.shell_placeholders(request))
+    else:
+        context.update(names_context(request, letter, counts))
+    context.update(page_cache.placeholders())
+    if form is not None:
+        context["form_html"] = page_cache.empty_form(request, slug, form)
+    return render_to_string(TEMPLATE, context, request)
 
 
 @require_safe

@@ -21,9 +21,10 @@ def fresh_cache():
 def letter_pages_rendered_each_time(settings):
     """Production serves a letter page seconds old; tests that change names want them at once.
 
-    tests/letters/test_page_cache.py turns the cache back on.
+    tests/letters/test_page_cache.py turns the caches back on.
     """
     settings.LETTER_PAGE_CACHE_SECONDS = 0
+    settings.LETTER_SHELL_CACHE_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

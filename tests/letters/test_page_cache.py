@@ -112,3 +112,64 @@ def test_one_readers_query_string_never_reaches_the_next(letter):
         assert "utm_source" not in later.content.decode()
     assert "?after=abc&amp;lang=kk" in second.content.decode()
     assert f'href="{letter.get_absolute_url()}?lang=kk"' in third.content.decode()
+
+
+class TestShell:
+    """A page further into the list: the shell kept, the page of names read for each reader."""
+
+    @pytest.fixture(autouse=True)
+    def shells_on(self, settings):
+        settings.LETTER_SHELL_CACHE_SECONDS = 10
+        settings.SIGNATORIES_PER_PAGE = 2
+
+    def names_on(self, response):
+        return re.findall(
+            r"<li(?: class=\"organisation\")?><bdi>([^<]+)</bdi>", response.content.decode()
+        )
+
+    def test_a_position_reads_only_its_names_once_the_shell_is_drawn(
+        self, letter, django_assert_max_num_queries
+    ):
+        for surname in ["Able", "Baker", "Carter", "Dunn", "Ellis"]:
+            SignatoryFactory(letter=letter, name=f"Sam {surname}")
+        url = letter.get_absolute_url()
+        first = Client().get(url, {"after": "i.1.Able, Sam"})
+        assert self.names_on(first) == ["Sam Baker", "Sam Carter"]
+        with django_assert_max_num_queries(4) as queries:  # the counts and a page of names
+            later = Client().get(url, {"after": "i.1.Carter, Sam"})
+        assert self.names_on(later) == ["Sam Dunn", "Sam Ellis"]
+        assert all("letters_reply" not in q["sql"] for q in queries.captured_queries)
+        html = later.content.decode()
+        assert html.count('id="names"') == 1 and "namesplaceholder" not in html
+        assert "csrfplaceholder" not in html and "stampplaceholder" not in html
+        # Each reader's language links keep their own place in the list.
+        assert "?after=i.1.Carter%2C+Sam&amp;lang=kk" in html
+        assert "after=i.1.Able" not in html
+
+    def test_new_names_show_at_once_the_letters_text_within_seconds(self, letter):
+        from django.core.cache import caches
+
+        SignatoryFactory(letter=letter, name="Sam Able")
+        url = letter.get_absolute_url()
+        Client().get(url, {"from": "a"})
+        SignatoryFactory(letter=letter, name="Sam Baker")
+        letter.title = "A new title"
+        letter.save()
+        page = Client().get(url, {"from": "a"})
+        assert self.names_on(page) == ["Sam Able", "Sam Baker"]  # read for this request
+        assert "A new title" not in page.content.decode()  # the shell, seconds old
+        caches["process"].clear()  # LETTER_SHELL_CACHE_SECONDS later
+        assert "A new title" in Client().get(url, {"from": "a"}).content.decode()
+
+    def test_a_signers_own_change_draws_the_whole_page(self, letter):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        SignatoryFactory(letter=letter, name="Sam Able")
+        url = letter.get_absolute_url()
+        Client().get(url, {"from": "a"})  # a shell is kept now
+        with CaptureQueriesContext(connection) as queries:
+            response = Client().get(url, {"updated": "1"})
+        assert "Sam Able" in response.content.decode()
+        # Its counts are fresh: the page is drawn whole, text and all.
+        assert any("letters_lettertranslation" in q["sql"] for q in queries.captured_queries)
