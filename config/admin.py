@@ -66,7 +66,9 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self):
-        return self.object_list[: self.COUNT_CAP + 1].count()
+        # Without the list's order: any COUNT_CAP + 1 matching rows will do, and a
+        # sorted subquery would make the database find and sort every one first.
+        return self.object_list.order_by()[: self.COUNT_CAP + 1].count()
 
     @property
     def capped(self):
