@@ -38,12 +38,29 @@ def signatory_counts(*, letter):
 
 
 DUPLICATES_SHOWN = 20
+# Of one name used many times (an organisation that signed 500 times over
+# a million names), the page shows the first few and how many there are;
+# no more than this many of them are read.
+DUPLICATE_ROWS_READ = 50
+DUPLICATE_ROWS_SHOWN = 5
 
 
 class Duplicates(list):
     """Groups of likely duplicates, and whether there may be more than those listed."""
 
     more = False
+
+
+class DuplicateGroup(list):
+    """The first signatures of one likely duplicate, oldest first, and how many it has:
+    `total` (at least that many if `at_least`, when more than were read)."""
+
+    total = 0
+    at_least = False
+
+    @property
+    def not_shown(self):
+        return self.total - len(self)
 
 
 def signatory_likely_duplicates(*, letter, limit=None):
@@ -53,8 +70,10 @@ def signatory_likely_duplicates(*, letter, limit=None):
     group oldest first, the first `limit` sort keys used more than once in
     alphabetical order (`.more` if the list may hold others). The database
     finds those keys along the delivery order's index and stops at the
-    limit, so a list of millions costs what it takes to find twenty;
-    affiliations are compared folded (case, accents, spacing) here.
+    limit, and reads at most DUPLICATE_ROWS_READ signatures of each, so a
+    list of millions costs what it takes to find twenty; affiliations are
+    compared folded (case, accents, spacing) here. Each group holds its
+    first DUPLICATE_ROWS_SHOWN signatures and says how many it has.
     """
     limit = limit or DUPLICATES_SHOWN
     published = Signatory.objects.published_on(letter).order_by()
@@ -68,9 +87,20 @@ def signatory_likely_duplicates(*, letter, limit=None):
     groups = Duplicates()
     groups.more = len(repeated) > limit
     for kind, key in repeated[:limit]:
-        same = published.filter(kind=kind, sort_key=key).order_by("created_at", "pk")
+        same = list(
+            published.filter(kind=kind, sort_key=key)
+            .order_by("created_at", "pk")
+            .defer("email")[: DUPLICATE_ROWS_READ + 1]
+        )
+        read_all = len(same) <= DUPLICATE_ROWS_READ
         by_affiliation = {}
-        for signatory in same.defer("email"):
-            by_affiliation.setdefault(sort_key(signatory.affiliation), []).append(signatory)
-        groups += [group for group in by_affiliation.values() if len(group) > 1]
+        for signatory in same[:DUPLICATE_ROWS_READ]:
+            group = by_affiliation.setdefault(sort_key(signatory.affiliation), DuplicateGroup())
+            group.total += 1
+            if len(group) < DUPLICATE_ROWS_SHOWN:
+                group.append(signatory)
+        for group in by_affiliation.values():
+            group.at_least = not read_all
+            if group.total > 1:
+                groups.append(group)
     return groups

@@ -269,3 +269,32 @@ def test_a_long_list_shows_the_first_likely_duplicates_and_says_there_may_be_mor
     assert duplicates.more
     html = admin_client.get(change_url(letter)).content.decode()
     assert "At least 2 names appear on the list more than once" in html
+
+
+def test_a_name_signed_many_times_shows_its_first_few_and_how_many_more(
+    admin_client, monkeypatch
+):
+    """An organisation that signed hundreds of times: the page reads a bounded number of
+    them, shows the oldest few and links to the rest in the list of signatures."""
+    from signatories import selectors
+
+    monkeypatch.setattr(selectors, "DUPLICATE_ROWS_READ", 8)
+    letter = LetterFactory(status="closed")
+    few = SignatoryFactory.create_batch(
+        7, letter=letter, kind="organisation", name="RMT Central Line West", affiliation=""
+    )
+    SignatoryFactory.create_batch(2, letter=letter, name="Жанар Қасымова", affiliation="")
+    html = admin_client.get(change_url(letter)).content.decode()
+    for shown in few[:5]:
+        assert reverse("admin:signatories_signatory_change", args=[shown.pk]) in html
+    for hidden in few[5:]:
+        assert reverse("admin:signatories_signatory_change", args=[hidden.pk]) not in html
+    assert "and 2 more in the list of signatures" in html
+    assert f"letter__id__exact={letter.pk}&amp;queue=all&amp;q=RMT%20Central%20Line%20West" in html
+    SignatoryFactory.create_batch(
+        3, letter=letter, kind="organisation", name="RMT Central Line West", affiliation=""
+    )
+    html = admin_client.get(change_url(letter)).content.decode()
+    assert "and more in the list of signatures" in html  # 10 signed; only 8 were read
+    groups = selectors.signatory_likely_duplicates(letter=letter)
+    assert [(len(g), g.total, g.at_least) for g in groups] == [(5, 8, True), (2, 2, False)]
