@@ -929,6 +929,7 @@ def main():
 
     stack = Stack()
     table = Table()
+    signer = None
     try:
         letter, side, user = setup_letters()
         from tests.factories import LetterFactory
@@ -981,8 +982,9 @@ def main():
         if signer:
             log(f"\nsign path: empty letter p50 {empty['p50_us'] / 1000:.1f} ms, "
                 f"{empty['rate']:,.0f}/s")  # fmt: skip
-        table.print([0, *sizes] if signer else sizes)
     finally:
+        # What was measured is printed even when a later step fails or is interrupted.
+        table.print([0, *sizes] if signer else sizes)
         stack.stop()
 
 
