@@ -380,6 +380,10 @@ LETTER_PAGE_CACHE_SECONDS = env_int("LETTER_PAGE_CACHE_SECONDS", 10)
 # How long each process keeps a letter page's shell (all but its page of names,
 # which is read for every request): letters/page_cache.py. 0 turns it off.
 LETTER_SHELL_CACHE_SECONDS = env_int("LETTER_SHELL_CACHE_SECONDS", 10)
+# The contacts CSV of a list longer than this is written by a worker (a million
+# rows take a minute or so), and kept, encrypted, for EXPORT_KEPT_MINUTES.
+CONTACTS_CSV_DIRECT_ROWS = env_int("CONTACTS_CSV_DIRECT_ROWS", 200_000)
+EXPORT_KEPT_MINUTES = env_int("EXPORT_KEPT_MINUTES", 60)
 # Published names per page on a letter page.
 SIGNATORIES_PER_PAGE = env_int("SIGNATORIES_PER_PAGE", 100)
 

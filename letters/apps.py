@@ -7,3 +7,12 @@ class LettersConfig(AppConfig):
 
     def ready(self):
         from letters import outboxes  # noqa: F401 - registers the update copies' outbox
+        from letters.services.contacts_export import (
+            contacts_exports_discard,
+            contacts_exports_expire,
+        )
+        from mailing import sweeps
+        from signatories.signals import addresses_removed
+
+        sweeps.register(contacts_exports_expire)
+        addresses_removed.connect(contacts_exports_discard, dispatch_uid="contacts_exports")

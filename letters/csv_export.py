@@ -91,14 +91,15 @@ BATCH = 5000
 HELPER_FROM_ROWS = 20_000
 
 
-def csv_lines(letter, *, everything=False, progress=None, total=None):
+def csv_lines(letter, *, everything=False, progress=None, total=None, stats=None):
     """Yield the CSV, BOM and header first, then a batch of lines at a time.
 
     Values only, no model instances, read from a server-side cursor within
     one snapshot (config/db.py): memory holds a batch or two, and a million
     rows are the list as of one moment. The addresses of a big export are
     decrypted in a helper process, a batch ahead of the writing.
-    `progress(done, total)` after each batch.
+    `progress(done, total)` after each batch; `stats` (a dict) is given the
+    number of rows and of addresses written.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -107,7 +108,7 @@ def csv_lines(letter, *, everything=False, progress=None, total=None):
     fields = [field for _, field in COLUMNS]
     formats = [_formatter(field) for field in fields]
     at = fields.index("email")
-    size = total if total is not None else _rough_size(letter)
+    size = total if total is not None else export_rough_size(letter, everything=everything)
     with one_snapshot(), decrypting(in_helper=size > HELPER_FROM_ROWS) as decrypt:
         rows = (
             export_queryset(letter, everything=everything)
@@ -118,22 +119,26 @@ def csv_lines(letter, *, everything=False, progress=None, total=None):
             .iterator(chunk_size=BATCH)
         )
         waiting, done = collections.deque(), 0
+        stats = stats if stats is not None else {}
+        stats.update(rows=0, addresses=0)
         for batch in itertools.batched(rows, BATCH):
             waiting.append((batch, decrypt([row[at] for row in batch])))
             if len(waiting) > 1:
-                done += _write(writer, formats, at, *waiting.popleft())
+                done += _write(writer, formats, at, *waiting.popleft(), stats)
                 yield _drain(buffer)
                 if progress:
                     progress(done, total)
         while waiting:
-            done += _write(writer, formats, at, *waiting.popleft())
+            done += _write(writer, formats, at, *waiting.popleft(), stats)
             yield _drain(buffer)
             if progress:
                 progress(done, total)
 
 
-def _write(writer, formats, at, batch, addresses):
+def _write(writer, formats, at, batch, addresses, stats):
     addresses = addresses.result()
+    stats["rows"] += len(batch)
+    stats["addresses"] += sum(1 for address in addresses if address)
     writer.writerows(
         [
             form(addresses[number] if column == at else value)
@@ -144,10 +149,12 @@ def _write(writer, formats, at, batch, addresses):
     return len(batch)
 
 
-def _rough_size(letter):
-    """About how many rows the export holds, from the count journal (no COUNT)."""
+def export_rough_size(letter, *, everything=False):
+    """About how many rows the export holds, from the count journal (no COUNT): the live
+    list is the approved and the confirmed awaiting a decision."""
     counts = signatory_counts(letter=letter)
-    return sum(counts[n] for n in ("approved", "awaiting", "rejected", "unconfirmed", "withdrawn"))
+    states = ("approved", "awaiting", "rejected", "unconfirmed", "withdrawn")
+    return sum(counts[name] for name in (states if everything else states[:2]))
 
 
 def _drain(buffer):

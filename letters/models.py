@@ -274,6 +274,82 @@ class SignedPdfPart(models.Model):
         return f"{self.signed_pdf} {self.kind} part {self.number}"
 
 
+class ContactsExport(models.Model):
+    """A contacts CSV too long for a web request, written by a worker and kept for a while.
+
+    Past CONTACTS_CSV_DIRECT_ROWS rows (a million take a minute or so) the
+    admin asks for one (letters/services/contacts_export.py), shows its
+    progress, then offers its download, which goes in the access log. The
+    file holds addresses, so its parts are encrypted (signatories/crypto.py
+    `seal`) and it is removed EXPORT_KEPT_MINUTES after it was made, when a
+    newer one of the same letter is ready, and when a signatory of the letter
+    is erased or the letter anonymised.
+    """
+
+    State = SignedPdfState
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="contacts_exports")
+    everything = models.BooleanField(
+        default=False, help_text="Every signature in any state, not only the live list."
+    )
+    state = models.CharField(max_length=10, choices=SignedPdfState.choices, default="queued")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    row_count = models.PositiveIntegerField(null=True, blank=True)
+    address_count = models.PositiveIntegerField(null=True, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        indexes = [
+            models.Index(fields=["letter", "-requested_at"], name="contacts_export_letter_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=SignedPdfState.values), name="contacts_export_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=SignedPdfState.READY)
+                | Q(row_count__isnull=False, address_count__isnull=False, size__isnull=False),
+                name="contacts_export_ready_has_its_numbers",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.letter}: contacts CSV of {self.requested_at:%d %b %Y %H:%M}"
+
+    @property
+    def is_ready(self):
+        return self.state == SignedPdfState.READY
+
+    @property
+    def progress_key(self):
+        """Where the worker writing it says how far it has come (in the shared cache)."""
+        return f"contacts-export-progress:{self.pk}"
+
+
+class ContactsExportPart(models.Model):
+    """A piece of a contacts export's file, encrypted, in order."""
+
+    SIZE = 1024 * 1024  # bytes of CSV a part holds before it is sealed (the last may be shorter)
+
+    export = models.ForeignKey(ContactsExport, on_delete=models.CASCADE, related_name="parts")
+    number = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("export", "number", name="one_contacts_export_part_per_place")
+        ]
+
+    def __str__(self):
+        return f"{self.export} part {self.number}"
+
+
 class Delivery(models.Model):
     """What was handed in, frozen: the PDF as printed, its hash, the count.
 

@@ -13,6 +13,7 @@ from signatories.services.moderation import (
     signatories_set_notable,
     signatory_decide_to,
 )
+from signatories.signals import addresses_removed_send
 from teams.access import (
     ANY_ROLE,
     ORGANISER,
@@ -341,6 +342,16 @@ class SignatoryAdmin(TeamScopedAdmin, admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request):
         return {**super().get_changeform_initial_data(request), "status": Signatory.Status.APPROVED}
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        addresses_removed_send(obj.letter_id)
+
+    def delete_queryset(self, request, queryset):
+        letter_ids = set(queryset.values_list("letter_id", flat=True).distinct())
+        super().delete_queryset(request, queryset)
+        for letter_id in letter_ids:
+            addresses_removed_send(letter_id)
 
     def save_model(self, request, obj, form, change):
         decided = change and "status" in form.changed_data

@@ -122,6 +122,22 @@ def encrypt(address):
     return _ciphers().every_key.encrypt(address.encode()).decode("ascii")
 
 
+def seal(data):
+    """Bytes kept for a while that hold addresses (a contacts export's parts), encrypted
+    with the newest key like the addresses themselves."""
+    return _ciphers().every_key.encrypt(data)
+
+
+def unseal(token):
+    """The bytes `seal` was given, with whichever configured key sealed them."""
+    try:
+        return _ciphers().every_key.decrypt(bytes(token))
+    except InvalidToken:
+        raise UndecryptableAddress(
+            "A sealed export opens with none of EMAIL_ENCRYPTION_KEYS: ask for it again."
+        ) from None
+
+
 def decrypt(token):
     if not token:
         return ""

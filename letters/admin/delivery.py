@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse, StreamingHttpResponse
@@ -14,13 +15,19 @@ from django.utils.html import format_html
 
 from config.admin import ReadOnlyAdminMixin
 from letters.admin.base import letter_page, tool_context
-from letters.csv_export import csv_lines, export_address_count
-from letters.models import Delivery, Letter, SignedPdf
+from letters.csv_export import csv_lines, export_address_count, export_rough_size
+from letters.models import ContactsExport, Delivery, Letter, SignedPdf
 from letters.selectors import (
     letter_signature_counts,
     signed_pdf_bytes,
     signed_pdf_latest,
     signed_pdf_progress,
+)
+from letters.services.contacts_export import (
+    contacts_export_bytes,
+    contacts_export_latest,
+    contacts_export_progress,
+    contacts_export_request,
 )
 from letters.services.lifecycle import (
     HandIn,
@@ -134,6 +141,35 @@ def csv_response(request, letter, *, everything=False):
     # Contact details must not linger in a shared cache or the browser's.
     response["Cache-Control"] = "no-store"
     return response
+
+
+def csv_or_export(request, letter, *, everything=False):
+    """The CSV in this response for a list a request can write; past CONTACTS_CSV_DIRECT_ROWS
+    (by the count journal) the page where a worker writes it."""
+    if export_rough_size(letter, everything=everything) <= settings.CONTACTS_CSV_DIRECT_ROWS:
+        return csv_response(request, letter, everything=everything)
+    url = reverse("admin:letters_letter_contacts_export", args=[letter.pk])
+    return redirect(f"{url}?all=1" if everything else url)
+
+
+def export_state(export):
+    """What the admin shows of a contacts export: the row, and how far the worker has come."""
+    if export is None:
+        return None
+    state = {"export": export, "progress": None, "words": ""}
+    if export.state in WORKING:
+        state["progress"] = progress = contacts_export_progress(export)
+        since = timezone.localtime(export.requested_at).strftime("%H:%M")
+        if progress:
+            state["words"] = f"Being written: {progress[0]:,} of {progress[1]:,} rows."
+        elif export.state == ContactsExport.State.MAKING:
+            state["words"] = f"Being written since {since}."
+        else:
+            state["words"] = f"Waiting for a worker since {since}."
+    elif export.is_ready:
+        kept = export.finished_at + timedelta(minutes=settings.EXPORT_KEPT_MINUTES)
+        state["until"] = timezone.localtime(kept)
+    return state
 
 
 class DeliveryPages:
@@ -273,7 +309,77 @@ class DeliveryPages:
     @letter_page("see contacts")
     def csv_export_view(self, request, letter):
         """The live list with contact details; ?all=1 for every signature in any state."""
-        return csv_response(request, letter, everything=request.GET.get("all") == "1")
+        return csv_or_export(request, letter, everything=request.GET.get("all") == "1")
+
+    @letter_page("see contacts")
+    def contacts_export_view(self, request, letter):
+        """A long list's contacts CSV: the one written last, its progress, a new one."""
+        everything = request.GET.get("all") == "1"
+        state = export_state(contacts_export_latest(letter=letter, everything=everything))
+        return TemplateResponse(
+            request,
+            "admin/letters/letter/contacts_export.html",
+            tool_context(
+                self,
+                request,
+                letter,
+                title=f"Contacts CSV: {letter}",
+                everything=everything,
+                rows=export_rough_size(letter, everything=everything),
+                state=state,
+                kept_minutes=settings.EXPORT_KEPT_MINUTES,
+                refresh=state is not None and state["export"].state in WORKING,
+            ),
+        )
+
+    @letter_page("see contacts")
+    def contacts_export_prepare_view(self, request, letter):
+        """POST: ask a worker for the CSV of the list as it is now; back to its page."""
+        everything = request.POST.get("all") == "1"
+        url = reverse("admin:letters_letter_contacts_export", args=[letter.pk])
+        url = f"{url}?all=1" if everything else url
+        if request.method != "POST":
+            return redirect(url)
+        contacts_export_request(letter=letter, requested_by=request.user, everything=everything)
+        messages.success(
+            request,
+            "The CSV is being written from the list as it is now; this page shows how far it "
+            "has come, and its download once it is ready.",
+        )
+        return redirect(url)
+
+    @letter_page("see contacts")
+    def contacts_export_progress_view(self, request, letter, export_id):
+        """The state of a CSV being written, for the page's script: {state, done, total, words}."""
+        export = get_object_or_404(ContactsExport, pk=export_id, letter=letter)
+        state = export_state(export)
+        done, total = state["progress"] or (0, 0)
+        return JsonResponse(
+            {"state": export.state, "done": done, "total": total, "words": state["words"]},
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @letter_page("see contacts")
+    def contacts_export_download_view(self, request, letter, export_id):
+        """A ready CSV, opened part by part; the look at its addresses is logged first."""
+        export = ContactsExport.objects.filter(pk=export_id, letter=letter).first()
+        if export is None or not export.is_ready:
+            raise Http404("No such CSV: it may have been removed. Ask for a new one.")
+        contact_view_record(
+            user=request.user,
+            letter=letter,
+            what=LookedAt.ALL_CSV if export.everything else LookedAt.CONTACTS_CSV,
+            addresses=export.address_count,
+        )
+        response = StreamingHttpResponse(
+            contacts_export_bytes(export), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Length"] = str(export.size)
+        which = "all-signatures" if export.everything else "contacts"
+        made = timezone.localtime(export.finished_at).strftime("%Y-%m-%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="{letter.slug}-{which}-{made}.csv"'
+        response["Cache-Control"] = "no-store"
+        return response
 
     def has_export_contacts_permission(self, request):
         user = request.user
@@ -297,7 +403,7 @@ class DeliveryPages:
         letter = self._one_letter(request, queryset)
         if letter and not may_see_contacts(request.user, letter.campaign_id):
             raise PermissionDenied
-        return letter and csv_response(request, letter)
+        return letter and csv_or_export(request, letter)
 
 
 @admin.register(Delivery)

@@ -119,6 +119,18 @@ class LetterAdmin(TeamScopedAdmin, PaperPages, ImportPages, DeliveryPages, admin
                 "signed_pdf_progress",
             ),
             page("contacts.csv", self.csv_export_view, "csv"),
+            page("contacts/", self.contacts_export_view, "contacts_export"),
+            page("contacts/prepare/", self.contacts_export_prepare_view, "contacts_export_prepare"),
+            page(
+                "contacts/<int:export_id>.csv",
+                self.contacts_export_download_view,
+                "contacts_export_file",
+            ),
+            page(
+                "contacts/<int:export_id>/progress.json",
+                self.contacts_export_progress_view,
+                "contacts_export_progress",
+            ),
             page("paper-sheets/", self.paper_sheets_view, "sheets"),
             *super().get_urls(),
         ]

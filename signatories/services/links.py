@@ -13,6 +13,7 @@ from django.utils import timezone
 from signatories import tokens
 from signatories.selectors import signatory_get_by_token
 from signatories.services.signing import LetterNotOpen
+from signatories.signals import addresses_removed_send
 
 logger = logging.getLogger(__name__)
 
@@ -90,5 +91,6 @@ def signatory_erase(*, token):
         signatory = signatory_get_by_token(token=token, purpose=tokens.ERASE, for_update=True)
         letter, pk = signatory.letter, signatory.pk
         signatory.delete()
+        addresses_removed_send(letter.pk)
     logger.info("Signature %s erased", pk)
     return letter

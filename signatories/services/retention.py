@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from signatories.models import Signatory
+from signatories.signals import addresses_removed_send
 
 logger = logging.getLogger(__name__)
 
@@ -69,5 +70,6 @@ def signatories_anonymise(*, letter, batch_size=BATCH, on_batch=None):
         )
 
     count = _in_batches(pending, anonymise, batch_size=batch_size, on_batch=on_batch)
+    addresses_removed_send(letter.pk)
     logger.info("Letter %s anonymised: %s signatures", letter.pk, count)
     return count

@@ -1,7 +1,8 @@
-// While a worker makes a signed PDF, say how far it has come, then show it ready.
+// While a worker makes a signed PDF or writes a contacts CSV, say how far it has come,
+// then show it ready.
 // Each box being made carries data-progress-url (a small JSON of its state); every
 // two seconds the numbers in its live region and its <progress> are brought up to
-// date, and once the PDF is ready (or failed) the page is loaded again to offer it.
+// date, and once the file is ready (or failed) the page is loaded again to offer it.
 // Without script the page says so and offers a link to look again. A file: the CSP
 // allows no inline script.
 (() => {

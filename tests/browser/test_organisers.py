@@ -356,3 +356,54 @@ def test_a_big_letters_pdf_is_made_by_a_worker_while_the_page_waits_and_refreshe
     path = tmp_path / "signed.pdf"
     pdf.value.save_as(path)
     assert_printable_pdf(path, ["Owen Jones (columnist)"])
+
+
+def test_a_long_lists_contacts_are_written_by_a_worker_then_downloaded(
+    page, live_server, staff, campaign_letter, validated, database_tasks, settings, tmp_path
+):
+    """From the letter's page, the Contacts (CSV) link of a list too long for a request leads
+    to a page that asks a worker for it, shows how far it has come, then its download."""
+    from django.core.cache import cache
+
+    from letters.models import ContactsExport
+    from teams.models import ContactView
+    from tests.smtp import run_worker
+
+    settings.CONTACTS_CSV_DIRECT_ROWS = 1
+    letter = campaign_letter
+    SignatoryFactory(letter=letter, name="Жанар Қасымова", email="zhanar@example.kz")
+    staff("organiser", "Organisers")
+    log_in(page, live_server, "organiser")
+    page.goto(live_server.url + f"/admin/letters/letter/{letter.pk}/change/")
+    page.get_by_role("link", name="Contacts (CSV)").click()
+    expect(page.locator("h1")).to_have_text(f"Contacts CSV: {letter}")
+    expect(page.locator(".signed-pdf")).to_contain_text("None written yet.")
+    page.get_by_role("button", name="Write the CSV").click()
+    expect(page.locator(".messagelist")).to_contain_text("The CSV is being written")
+    expect(page.locator(".signed-pdf")).to_contain_text("Waiting for a worker since")
+    validated("contacts CSV page, waiting for a worker")
+
+    export = ContactsExport.objects.get(letter=letter)
+    ContactsExport.objects.filter(pk=export.pk).update(state="making")
+    cache.set(export.progress_key, (5000, 12000))
+    expect(page.locator(".signed-pdf").get_by_role("status")).to_have_text(
+        "Being written: 5,000 of 12,000 rows."
+    )
+    expect(page.locator(".signed-pdf progress")).to_have_attribute("value", "5000")
+    keep_screenshot(page, "admin-contacts-export-progress")
+    ContactsExport.objects.filter(pk=export.pk).update(state="queued")
+
+    run_worker()
+    expect(page.locator(".signed-pdf")).to_contain_text("e-mail address", timeout=10_000)
+    expect(page.locator("[data-progress-url]")).to_have_count(0)
+    validated("contacts CSV page, ready")
+    keep_screenshot(page, "admin-contacts-export-ready")
+    assert not ContactView.objects.exists()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the CSV").click()
+    path = tmp_path / "contacts.csv"
+    download.value.save_as(path)
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert ["Жанар Қасымова", "zhanar@example.kz"] in [[row[0], row[2]] for row in rows]
+    live = Signatory.objects.filter(letter=letter).live().exclude(email="").count()
+    assert ContactView.objects.get().addresses == live == len(rows) - 1

@@ -64,7 +64,7 @@ class TestAdminDelivery:
         html = admin_client.get(
             reverse("admin:letters_letter_signed_pdf", args=[letter.pk])
         ).content.decode()
-        assert "js/signed-pdf-progress.js" in html
+        assert "js/worker-progress.js" in html
         assert "Being made: 5,000 of 12,000 names laid out." in html
         assert '<progress max="12000" value="5000"' in html
         progress = reverse("admin:letters_letter_signed_pdf_progress", args=[letter.pk, queued.pk])

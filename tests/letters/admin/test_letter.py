@@ -271,9 +271,7 @@ def test_a_long_list_shows_the_first_likely_duplicates_and_says_there_may_be_mor
     assert "At least 2 names appear on the list more than once" in html
 
 
-def test_a_name_signed_many_times_shows_its_first_few_and_how_many_more(
-    admin_client, monkeypatch
-):
+def test_a_name_signed_many_times_shows_its_first_few_and_how_many_more(admin_client, monkeypatch):
     """An organisation that signed hundreds of times: the page reads a bounded number of
     them, shows the oldest few and links to the rest in the list of signatures."""
     from signatories import selectors
