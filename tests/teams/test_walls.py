@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from letters.models import Letter, PaperSheet, SignedPdf
+from letters.models import ContactsExport, Letter, PaperSheet, SignedPdf
+from letters.services.contacts_export import contacts_export_make
 from letters.services.pdf_making import signed_pdf_make
 from signatories.models import ModerationAction, Signatory
 from teams.models import CampaignMember, Role
@@ -35,10 +36,16 @@ def b_urls(data):
         reverse("admin:letters_update_preview", args=[update.pk]),
         reverse("admin:letters_update_send", args=[update.pk]),
     ]
-    for name in ("deliver", "paper", "import", "signed_pdf", "signed_pdf_prepare", "csv", "sheets"):
+    for name in (
+        *("deliver", "paper", "import", "signed_pdf", "signed_pdf_prepare", "csv", "sheets"),
+        *("contacts_export", "contacts_export_prepare"),
+    ):
         urls.append(reverse(f"admin:letters_letter_{name}", args=[letter.pk]))
     b_pdf = signed_pdf_make(signed=SignedPdf.objects.create(letter=letter))
     urls.append(reverse("admin:letters_letter_signed_pdf_file", args=[letter.pk, b_pdf.pk]))
+    b_csv = contacts_export_make(export=ContactsExport.objects.create(letter=letter))
+    for name in ("contacts_export_file", "contacts_export_progress"):
+        urls.append(reverse(f"admin:letters_letter_{name}", args=[letter.pk, b_csv.pk]))
     urls.append(reverse("admin:letters_letter_transition", args=[letter.pk, "closed"]))
     return urls
 
