@@ -113,16 +113,30 @@ def pdf_state(signed, counts=None):
     state = {"pdf": signed, "progress": None, "moved": None, "words": ""}
     if signed.state in WORKING:
         state["progress"] = progress = signed_pdf_progress(signed)
-        since = timezone.localtime(signed.requested_at).strftime("%H:%M")
-        if progress:
-            state["words"] = f"Being made: {progress[0]:,} of {progress[1]:,} names laid out."
-        elif signed.state == SignedPdf.State.MAKING:
-            state["words"] = f"Being made since {since}."
-        else:
-            state["words"] = f"Waiting for a worker since {since}."
+        state["words"] = working_words(signed, progress, doing="Being made", of="names laid out")
     elif signed.is_ready and counts is not None and counts[0] != signed.signature_count:
         state["moved"] = counts[0]
     return state
+
+
+def working_words(row, progress, *, doing, of):
+    """How far a worker has come with a PDF or CSV, in words: its numbers once it has said
+    them, else since when it is being made or waits for a worker."""
+    since = timezone.localtime(row.requested_at).strftime("%H:%M")
+    if progress:
+        return f"{doing}: {progress[0]:,} of {progress[1]:,} {of}."
+    if row.state == SignedPdf.State.MAKING:
+        return f"{doing} since {since}."
+    return f"Waiting for a worker since {since}."
+
+
+def progress_response(row, state):
+    """The state of a file being made, for the page's script (static/js/worker-progress.js)."""
+    done, total = state["progress"] or (0, 0)
+    return JsonResponse(
+        {"state": row.state, "done": done, "total": total, "words": state["words"]},
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def csv_response(request, letter, *, everything=False):
@@ -159,13 +173,7 @@ def export_state(export):
     state = {"export": export, "progress": None, "words": ""}
     if export.state in WORKING:
         state["progress"] = progress = contacts_export_progress(export)
-        since = timezone.localtime(export.requested_at).strftime("%H:%M")
-        if progress:
-            state["words"] = f"Being written: {progress[0]:,} of {progress[1]:,} rows."
-        elif export.state == ContactsExport.State.MAKING:
-            state["words"] = f"Being written since {since}."
-        else:
-            state["words"] = f"Waiting for a worker since {since}."
+        state["words"] = working_words(export, progress, doing="Being written", of="rows")
     elif export.is_ready:
         kept = export.finished_at + timedelta(minutes=settings.EXPORT_KEPT_MINUTES)
         state["until"] = timezone.localtime(kept)
@@ -225,12 +233,7 @@ class DeliveryPages:
     def signed_pdf_progress_view(self, request, letter, pdf_id):
         """The state of a PDF being made, for the page's script: {state, done, total, words}."""
         signed = get_object_or_404(SignedPdf, pk=pdf_id, letter=letter)
-        state = pdf_state(signed)
-        done, total = state["progress"] or (0, 0)
-        return JsonResponse(
-            {"state": signed.state, "done": done, "total": total, "words": state["words"]},
-            headers={"Cache-Control": "no-store"},
-        )
+        return progress_response(signed, pdf_state(signed))
 
     @letter_page("view")
     def signed_pdf_download_view(self, request, letter, pdf_id):
@@ -352,12 +355,7 @@ class DeliveryPages:
     def contacts_export_progress_view(self, request, letter, export_id):
         """The state of a CSV being written, for the page's script: {state, done, total, words}."""
         export = get_object_or_404(ContactsExport, pk=export_id, letter=letter)
-        state = export_state(export)
-        done, total = state["progress"] or (0, 0)
-        return JsonResponse(
-            {"state": export.state, "done": done, "total": total, "words": state["words"]},
-            headers={"Cache-Control": "no-store"},
-        )
+        return progress_response(export, export_state(export))
 
     @letter_page("see contacts")
     def contacts_export_download_view(self, request, letter, export_id):
