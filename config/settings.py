@@ -365,6 +365,9 @@ TASKS = {"default": {"BACKEND": _task_backends[TASKS_BACKEND]}}
 
 # How long a confirmation link in an e-mail stays valid.
 CONFIRMATION_MAX_AGE_DAYS = env_int("CONFIRMATION_MAX_AGE_DAYS", 7)
+# One reminder goes to a web signer who has not confirmed this many hours after
+# signing, with a fresh link; 0 sends none. Less than the link's lifetime.
+UNCONFIRMED_REMINDER_HOURS = env_int("UNCONFIRMED_REMINDER_HOURS", 24)
 # Withdrawal links must keep working until well after hand-in.
 WITHDRAWAL_MAX_AGE_DAYS = env_int("WITHDRAWAL_MAX_AGE_DAYS", 730)
 # Where the PDF fonts (DejaVu, Debian's fonts-dejavu-core) live; common paths are tried after it.

@@ -203,6 +203,7 @@ class SignatoryAdmin(TeamScopedAdmin, admin.ModelAdmin):
         "suspicion",
         "anonymised_at",
         "confirmed_at",
+        "reminder_sent_at",
         "withdrawn_at",
         "ip_hash",
         "created_at",
@@ -219,6 +220,7 @@ class SignatoryAdmin(TeamScopedAdmin, admin.ModelAdmin):
                     "source",
                     "paper_sheet",
                     "confirmed_at",
+                    "reminder_sent_at",
                     "withdrawn_at",
                 ]
             },

@@ -102,3 +102,21 @@ def check_email_keys_valid(app_configs, **kwargs):
             )
         )
     return errors
+
+
+@register()
+def check_reminder_before_the_link_expires(app_configs, **kwargs):
+    """A reminder that arrives after the signature's link, or the signature itself, is gone
+    reminds nobody of anything they can still do."""
+    hours = settings.UNCONFIRMED_REMINDER_HOURS
+    limit = min(settings.CONFIRMATION_MAX_AGE_DAYS, settings.UNCONFIRMED_RETENTION_DAYS) * 24
+    if 0 <= hours < limit:
+        return []
+    return [
+        Error(
+            f"UNCONFIRMED_REMINDER_HOURS is {hours}: it must be 0 (no reminder) or less than "
+            f"{limit}, the hours a confirmation link works and an unconfirmed signature is kept.",
+            hint="Set it to 24, say, or to 0 to send no reminder.",
+            id="signatories.E007",
+        )
+    ]

@@ -247,6 +247,19 @@ class Signatory(models.Model):
     already_signed_due_at = models.DateTimeField(null=True, blank=True, editable=False)
     already_signed_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     already_signed_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # One reminder to confirm, UNCONFIRMED_REMINDER_HOURS after a web signature,
+    # owed from its INSERT; cleared when it is confirmed or withdrawn first, so
+    # the index below holds only the recent unconfirmed. Never owed again.
+    reminder_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # db_default too: rows written by raw SQL (the benches' COPY) need not name it.
+    reminder_attempts = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
+    reminder_sent_at = models.DateTimeField(
+        "reminded at",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the one reminder to confirm went out.",
+    )
     anonymised_at = models.DateTimeField(
         null=True, blank=True, help_text="When the e-mail address and IP hash were erased."
     )
@@ -376,6 +389,17 @@ class Signatory(models.Model):
                 fields=["already_signed_due_at"],
                 condition=Q(already_signed_due_at__isnull=False),
                 name="signatory_already_signed_idx",
+            ),
+            models.Index(
+                fields=["reminder_due_at"],
+                condition=Q(reminder_due_at__isnull=False),
+                name="signatory_reminder_due_idx",
+            ),
+            # The letter's count of reminders sent, for its admin page.
+            models.Index(
+                fields=["letter"],
+                condition=Q(reminder_sent_at__isnull=False),
+                name="signatory_reminded_idx",
             ),
         ]
 

@@ -67,5 +67,30 @@ class AlreadySignedNotices(SignatoryOutbox):
         )
 
 
+class Reminders(SignatoryOutbox):
+    """One reminder to confirm, UNCONFIRMED_REMINDER_HOURS after a web signature, with a
+    fresh link; owed from the INSERT, never again (signatories/services/signing.py)."""
+
+    name = "reminders"
+    template = "reminder"
+    due_field = "reminder_due_at"
+    attempts_field = "reminder_attempts"
+
+    def still_owed(self, row):
+        """Still unconfirmed, still standing, an address to write to, a letter that takes
+        confirmations, and not reminded already."""
+        return (
+            bool(row.email)
+            and not row.confirmed_at
+            and not row.withdrawn_at
+            and not row.reminder_sent_at
+            and row.letter.is_open
+        )
+
+    def sent_fields(self, now):
+        return {"reminder_sent_at": now}
+
+
 CONFIRMATIONS = register(Confirmations())
+REMINDERS = register(Reminders())
 ALREADY_SIGNED = register(AlreadySignedNotices())

@@ -326,7 +326,7 @@ def _add(letter, batch, paper_sheet, now):
         unconfirmed = on_letter.filter(confirmed_at__isnull=True, withdrawn_at__isnull=True)
         for chunk in _chunks(online):
             unconfirmed.filter(email_hash__in=chunk).update(
-                confirmed_at=now, status=Signatory.Status.APPROVED
+                confirmed_at=now, status=Signatory.Status.APPROVED, reminder_due_at=None
             )
         vouched = on_letter.filter(source=Signatory.Source.WEB, confirmed_at=now)
         for chunk in _chunks(consenting):

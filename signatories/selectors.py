@@ -37,6 +37,12 @@ def signatory_counts(*, letter):
     return {name: value or 0 for name, value in sums.items()}
 
 
+def signatory_reminded_count(*, letter):
+    """How many of the letter's signers were sent the reminder to confirm (a COUNT over
+    `signatory_reminded_idx`, which holds only the reminded)."""
+    return Signatory.objects.filter(letter=letter, reminder_sent_at__isnull=False).count()
+
+
 DUPLICATES_SHOWN = 20
 # Of one name used many times (an organisation that signed 500 times over
 # a million names), the page shows the first few and how many there are;

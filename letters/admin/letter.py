@@ -4,6 +4,7 @@ The pages that hang off a letter are mixed in from their own modules; their
 addresses are all listed in `get_urls`.
 """
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
@@ -17,7 +18,11 @@ from letters.admin.inlines import LetterStatusChangeInline, LetterTranslationInl
 from letters.admin.paper import PaperPages
 from letters.models import Letter
 from letters.services.lifecycle import ALLOWED_TRANSITIONS, TransitionNotAllowed, letter_transition
-from signatories.selectors import signatory_counts, signatory_likely_duplicates
+from signatories.selectors import (
+    signatory_counts,
+    signatory_likely_duplicates,
+    signatory_reminded_count,
+)
 from teams.access import may_see_contacts
 from teams.admin import TeamScopedAdmin
 
@@ -29,7 +34,7 @@ STEP_LABELS = {
 REOPEN_LABEL = "Reopen for signatures"
 
 
-def counts_in_words(letter, counts):
+def counts_in_words(letter, counts, reminded=None):
     """ "38 on the list: 35 approved, 3 awaiting a decision. Not on the list: ..." as HTML."""
     queue = reverse("admin:signatories_signatory_changelist")
 
@@ -70,6 +75,13 @@ def counts_in_words(letter, counts):
             "{} {} by the abuse checks.",
             html,
             link(f"{counts['suspect']:,} flagged as suspect", "suspect"),
+        )
+    if reminded:
+        html = format_html(
+            "{} {} reminded by e-mail to confirm (once each, {} hours after signing).",
+            html,
+            f"{reminded:,}",
+            settings.UNCONFIRMED_REMINDER_HOURS,
         )
     return html
 
@@ -183,7 +195,9 @@ class LetterAdmin(TeamScopedAdmin, PaperPages, ImportPages, DeliveryPages, admin
             ]
             context["can_deliver"] = Letter.Status.DELIVERED in allowed
             context["may_change"] = self.has_change_permission(request, obj)
-            context["counts_in_words"] = counts_in_words(obj, signatory_counts(letter=obj))
+            context["counts_in_words"] = counts_in_words(
+                obj, signatory_counts(letter=obj), signatory_reminded_count(letter=obj)
+            )
             if status != Letter.Status.DELIVERED:
                 context["duplicates"] = signatory_likely_duplicates(letter=obj)
             context["can_add_signatures"] = may_add_signatures(request.user, obj)

@@ -86,7 +86,15 @@ def signatory_add_approved(
                 stored.confirmed_at = signatory.confirmed_at
                 stored.status = Signatory.Status.APPROVED
                 stored.consents_to_updates |= signatory.consents_to_updates
-                stored.save(update_fields=["confirmed_at", "status", "consents_to_updates"])
+                stored.reminder_due_at = None  # vouched for on paper: nothing to remind
+                stored.save(
+                    update_fields=[
+                        "confirmed_at",
+                        "status",
+                        "consents_to_updates",
+                        "reminder_due_at",
+                    ]
+                )
                 created = True
             return SignResult(signatory=stored, created=created)
         existing = (

@@ -37,7 +37,8 @@ def signatory_confirm(*, token):
                 "This letter closed before the signature was confirmed.", code="letter_not_open"
             )
         signatory.confirmed_at = timezone.now()
-        signatory.save(update_fields=["confirmed_at"])
+        signatory.reminder_due_at = None  # no reminder owed any more
+        signatory.save(update_fields=["confirmed_at", "reminder_due_at"])
     logger.info("Signature %s confirmed", signatory.pk)
     return signatory
 
@@ -49,7 +50,8 @@ def signatory_withdraw(*, token):
         if signatory.withdrawn_at is not None:
             raise AlreadyDone(signatory)
         signatory.withdrawn_at = timezone.now()
-        signatory.save(update_fields=["withdrawn_at"])
+        signatory.reminder_due_at = None
+        signatory.save(update_fields=["withdrawn_at", "reminder_due_at"])
     logger.info("Signature %s withdrawn", signatory.pk)
     return signatory
 

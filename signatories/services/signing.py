@@ -93,6 +93,11 @@ def signatory_sign(
     mail = suspicion not in BOT_SUSPICIONS
     if mail:
         signatory.confirmation_due_at = signatory.created_at  # into the outbox, with the row
+        if settings.UNCONFIRMED_REMINDER_HOURS:
+            # Owed now, due later: cleared if it is confirmed or withdrawn first.
+            signatory.reminder_due_at = signatory.created_at + timedelta(
+                hours=settings.UNCONFIRMED_REMINDER_HOURS
+            )
     stored, created = insert_once(signatory)
     if mail and created:
         transaction.on_commit(schedule_confirmations)

@@ -72,3 +72,14 @@ def test_a_mistyped_or_short_address_key_is_refused_at_start_up(settings):
         call_command("check")
     settings.EMAIL_INDEX_KEY = crypto.new_key()
     call_command("check")
+
+
+@pytest.mark.parametrize("hours, errors", [(0, 0), (24, 0), (167, 0), (168, 1), (-1, 1)])
+def test_the_reminder_must_come_while_the_link_still_works(settings, hours, errors):
+    from signatories.checks import check_reminder_before_the_link_expires
+
+    settings.CONFIRMATION_MAX_AGE_DAYS = 7
+    settings.UNCONFIRMED_RETENTION_DAYS = 30
+    settings.UNCONFIRMED_REMINDER_HOURS = hours
+    found = check_reminder_before_the_link_expires(None)
+    assert [e.id for e in found] == ["signatories.E007"] * errors
