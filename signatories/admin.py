@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
 from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 
@@ -344,6 +345,14 @@ class SignatoryAdmin(TeamScopedAdmin, admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request):
         return {**super().get_changeform_initial_data(request), "status": Signatory.Status.APPROVED}
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        """The decisions first; deleting (rarely wanted: a signer's erasure) last."""
+        actions = super().get_actions(request, action_location=action_location)
+        deleting = actions.pop("delete_selected", None)
+        if deleting is not None:
+            actions["delete_selected"] = deleting
+        return actions
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)

@@ -34,3 +34,21 @@ def tool_context(model_admin, request, letter, **extra):
         show_emails=may_see_contacts(request.user, letter.campaign_id),
         **extra,
     )
+
+
+def refuse_names_after_delivery(request, letter):
+    """A redirect back to the letter, with why, if it was handed in (None if not): a name
+    added now would be on no letter that was delivered, yet counted on its page."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from letters.models import Letter
+
+    if letter.status != Letter.Status.DELIVERED:
+        return None
+    messages.error(
+        request,
+        "This letter has been handed in: names can no longer be added to it. "
+        "Start a new letter for the names still coming in.",
+    )
+    return redirect("admin:letters_letter_change", letter.pk)

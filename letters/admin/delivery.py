@@ -56,7 +56,8 @@ class HandInForm(forms.Form):
         input_formats=[LOCAL_INPUT],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT),
         help_text="When it was really handed in, in the site's time zone. It starts at the "
-        "hand-in event's planned time: change it if the hand-in was at another time.",
+        "hand-in event's planned time once that has passed (before then, at now): change it "
+        "if the hand-in was at another time.",
     )
     place = forms.CharField(label="Place", max_length=500)
     handed_in_by = forms.CharField(
@@ -166,17 +167,20 @@ def csv_or_export(request, letter, *, everything=False):
     return redirect(f"{url}?all=1" if everything else url)
 
 
-def export_state(export):
-    """What the admin shows of a contacts export: the row, and how far the worker has come."""
+def export_state(export, rows=None):
+    """What the admin shows of a contacts export: the row, how far the worker has come, and
+    whether the list has moved since (`rows` now, by the count journal)."""
     if export is None:
         return None
-    state = {"export": export, "progress": None, "words": ""}
+    state = {"export": export, "progress": None, "words": "", "moved": None}
     if export.state in WORKING:
         state["progress"] = progress = contacts_export_progress(export)
         state["words"] = working_words(export, progress, doing="Being written", of="rows")
     elif export.is_ready:
         kept = export.finished_at + timedelta(minutes=settings.EXPORT_KEPT_MINUTES)
         state["until"] = timezone.localtime(kept)
+        if rows is not None and rows != export.row_count:
+            state["moved"] = rows
     return state
 
 
@@ -284,8 +288,10 @@ class DeliveryPages:
             form.data = {**form.data.dict(), "signed_pdf": frozen.pk if frozen else ""}
         else:
             planned = hand_in_planned(letter)
+            # A planned time still to come would be refused: start at now instead.
+            start = min(planned.at, timezone.now())
             form.initial = {
-                "handed_in_at": timezone.localtime(planned.at).replace(second=0, microsecond=0),
+                "handed_in_at": timezone.localtime(start).replace(second=0, microsecond=0),
                 "place": planned.place,
                 "signed_pdf": frozen.pk if frozen else "",
             }
@@ -318,7 +324,8 @@ class DeliveryPages:
     def contacts_export_view(self, request, letter):
         """A long list's contacts CSV: the one written last, its progress, a new one."""
         everything = request.GET.get("all") == "1"
-        state = export_state(contacts_export_latest(letter=letter, everything=everything))
+        rows = export_rough_size(letter, everything=everything)
+        state = export_state(contacts_export_latest(letter=letter, everything=everything), rows)
         return TemplateResponse(
             request,
             "admin/letters/letter/contacts_export.html",
@@ -328,9 +335,10 @@ class DeliveryPages:
                 letter,
                 title=f"Contacts CSV: {letter}",
                 everything=everything,
-                rows=export_rough_size(letter, everything=everything),
+                rows=rows,
                 state=state,
                 kept_minutes=settings.EXPORT_KEPT_MINUTES,
+                direct_rows=settings.CONTACTS_CSV_DIRECT_ROWS,
                 refresh=state is not None and state["export"].state in WORKING,
             ),
         )
@@ -346,8 +354,8 @@ class DeliveryPages:
         contacts_export_request(letter=letter, requested_by=request.user, everything=everything)
         messages.success(
             request,
-            "The CSV is being written from the list as it is now; this page shows how far it "
-            "has come, and its download once it is ready.",
+            "A new CSV of the list as it is now was asked for: it is offered below once a "
+            "worker has written it.",
         )
         return redirect(url)
 

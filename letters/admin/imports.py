@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
-from letters.admin.base import letter_page, tool_context
+from letters.admin.base import letter_page, refuse_names_after_delivery, tool_context
 from signatories.paper import (
     MAX_CSV_BYTES,
     PaperSheetForm,
@@ -23,7 +23,8 @@ class CsvUploadForm(PaperSheetForm):
     file = forms.FileField(
         label="CSV file",
         help_text="Columns: name, organisation, email, kind (individual or organisation), "
-        "updates (yes or no). Only name is needed. UTF-8 (Excel: “CSV UTF-8”), "
+        "updates (yes or no; y/n, 1/0 and x work too). Only name is needed. "
+        "UTF-8 (Excel: “CSV UTF-8”), "
         f"at most {MAX_CSV_BYTES // 1024 // 1024} MB.",
     )
 
@@ -72,6 +73,8 @@ class ImportPages:
     @letter_page("add signatures")
     def csv_import_view(self, request, letter):
         """Upload a CSV, see every row checked, then confirm; the file waits in the session."""
+        if refused := refuse_names_after_delivery(request, letter):
+            return refused
         session_key = f"paper-import-{letter.pk}"
         context = {"title": f"Import paper sign-ups from CSV: {letter}"}
         status = 200

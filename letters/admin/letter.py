@@ -200,7 +200,9 @@ class LetterAdmin(TeamScopedAdmin, PaperPages, ImportPages, DeliveryPages, admin
             )
             if status != Letter.Status.DELIVERED:
                 context["duplicates"] = signatory_likely_duplicates(letter=obj)
-            context["can_add_signatures"] = may_add_signatures(request.user, obj)
+            context["can_add_signatures"] = status != Letter.Status.DELIVERED and (
+                may_add_signatures(request.user, obj)
+            )
             context["can_export_contacts"] = may_see_contacts(request.user, obj.campaign_id)
         return super().render_change_form(request, context, add, change, form_url, obj)
 

@@ -13,7 +13,7 @@ from django.http import FileResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
-from letters.admin.base import letter_page, tool_context
+from letters.admin.base import letter_page, refuse_names_after_delivery, tool_context
 from letters.models import PaperSheet
 from letters.paper_sheet import render_paper_sheets
 from letters.services.sheets import MAX_SHEETS_AT_ONCE, paper_sheets_issue
@@ -56,6 +56,8 @@ class PaperPages:
     @letter_page("add signatures")
     def paper_entry_view(self, request, letter):
         """Type in a stack of paper forms, check them beside the letter, then add them."""
+        if refused := refuse_names_after_delivery(request, letter):
+            return refused
         sheet_form = PaperSheetForm(request.POST or None)
         formset = PaperRowFormSet(request.POST or None, prefix="rows")
         checked, status = {}, 200
@@ -91,6 +93,8 @@ class PaperPages:
     @letter_page("add signatures")
     def paper_sheets_view(self, request, letter):
         """Number a batch of sheets and print them, one page each."""
+        if refused := refuse_names_after_delivery(request, letter):
+            return refused
         form = PaperSheetsForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             sheets = paper_sheets_issue(

@@ -379,7 +379,7 @@ def test_a_long_lists_contacts_are_written_by_a_worker_then_downloaded(
     expect(page.locator("h1")).to_have_text(f"Contacts CSV: {letter}")
     expect(page.locator(".signed-pdf")).to_contain_text("None written yet.")
     page.get_by_role("button", name="Write the CSV").click()
-    expect(page.locator(".messagelist")).to_contain_text("The CSV is being written")
+    expect(page.locator(".messagelist")).to_contain_text("A new CSV of the list as it is now")
     expect(page.locator(".signed-pdf")).to_contain_text("Waiting for a worker since")
     validated("contacts CSV page, waiting for a worker")
 

@@ -342,8 +342,14 @@ def test_the_source_is_a_flag_when_it_is_not_the_web(admin_client, letter):
 
 def test_an_empty_queue_says_nothing_is_waiting(admin_client, letter):
     SignatoryFactory(letter=letter)  # approved: nothing to decide
-    html = admin_client.get(reverse("admin:signatories_signatory_changelist")).content.decode()
+    response = admin_client.get(reverse("admin:signatories_signatory_changelist"))
+    html = response.content.decode()
     assert "Nothing is waiting for a decision." in html
+    assert '<a href="?queue=all">see every signature</a>' in html
+    # The decisions come first in the action list; deleting last.
+    actions = [name for name, _ in response.context["action_form"].fields["action"].choices]
+    assert actions[1:4] == ["approve", "reject", "restore"]
+    assert actions[-1] == "delete_selected"
 
 
 def _change_form_data(client, signatory):

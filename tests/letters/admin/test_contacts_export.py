@@ -70,6 +70,7 @@ def test_a_long_lists_csv_is_written_by_a_worker_then_downloaded_and_logged(
     assert export.requested_by == organiser_client.user
     html = organiser_client.get(page_url(letter)).content.decode()
     assert "Ready</strong>: 2 rows, 2 e-mail addresses" in html
+    assert "The list has changed" not in html
     download = reverse("admin:letters_letter_contacts_export_file", args=[letter.pk, export.pk])
     assert download in html
     assert not ContactView.objects.exists()  # written, not yet looked at
@@ -265,3 +266,10 @@ def test_a_short_list_still_streams_at_once(organiser_client, letter):
     response = organiser_client.get(reverse("admin:letters_letter_csv", args=[letter.pk]))
     assert response["Content-Type"].startswith("text/csv")
     assert not ContactsExport.objects.exists()
+
+
+def test_a_csv_older_than_the_list_says_so(organiser_client, long_list):
+    contacts_export_make(export=ContactsExport.objects.create(letter=long_list))
+    SignatoryFactory(letter=long_list, name="Гүлнар Іскакова")
+    html = organiser_client.get(page_url(long_list)).content.decode()
+    assert "The list has changed since this CSV was written: 3 rows now." in html

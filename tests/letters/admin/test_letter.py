@@ -192,6 +192,37 @@ class TestDeliveryPage:
         assert 'name="body"' not in page and 'name="title"' not in page  # on record now
         assert "(carried in by: A delegation of Unite and the RMT)" in page
 
+    def test_the_time_starts_at_the_planned_hand_in_once_it_has_passed_else_now(
+        self, admin_client, closed, looked_at
+    ):
+        from campaign.models import Event
+
+        event = closed.hand_in_event
+        Event.objects.filter(pk=event.pk).update(starts_at=timezone.now() - timedelta(hours=3))
+        event.refresh_from_db()
+        html = admin_client.get(self.url(closed)).content.decode()
+        assert f'value="{timezone.localtime(event.starts_at).strftime(LOCAL)}"' in html
+        # Still to come (the demo's hand-in is in twelve days): now, which the form accepts.
+        Event.objects.filter(pk=event.pk).update(starts_at=timezone.now() + timedelta(days=12))
+        html = admin_client.get(self.url(closed)).content.decode()
+        now = timezone.localtime()
+        assert any(
+            f'value="{(now - timedelta(minutes=m)).strftime(LOCAL)}"' in html for m in (0, 1)
+        )
+
+    def test_no_names_are_added_to_a_letter_handed_in(self, admin_client, closed, looked_at):
+        assert admin_client.post(self.url(closed), self.form(looked_at)).status_code == 302
+        page = admin_client.get(change_url(closed)).content.decode()
+        for tool in ("Type in paper sign-ups", "Import CSV", "Paper sheets"):
+            assert tool not in page
+        for name in ("paper", "import", "sheets"):
+            url = reverse(f"admin:letters_letter_{name}", args=[closed.pk])
+            for method in (admin_client.get, admin_client.post):
+                response = method(url, follow=True)
+                assert response.redirect_chain == [(change_url(closed), 302)]
+                assert "names can no longer be added to it" in response.content.decode()
+        assert closed.signatories.count() == 3
+
     def test_a_hand_in_still_to_come_is_refused(self, admin_client, closed, looked_at):
         later = (timezone.localtime() + timedelta(days=2)).strftime(LOCAL)
         response = admin_client.post(self.url(closed), self.form(looked_at, handed_in_at=later))
