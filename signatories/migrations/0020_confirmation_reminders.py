@@ -20,10 +20,8 @@ def add_attempts(apps, schema_editor):
             "NOT NULL DEFAULT 0 CHECK (reminder_attempts >= 0)"
         )
         return
-    field = ATTEMPTS.clone()
-    field.set_attributes_from_name("reminder_attempts")
-    model = apps.get_model("signatories", "Signatory")
-    schema_editor.add_field(model, field)
+    model = apps.get_model("signatories", "Signatory")  # the field is in the state already
+    schema_editor.add_field(model, model._meta.get_field("reminder_attempts"))
 
 
 def remove_attempts(apps, schema_editor):
@@ -64,8 +62,8 @@ class Migration(migrations.Migration):
                     model_name="signatory", name="reminder_attempts", field=ATTEMPTS
                 ),
             ],
-            database_operations=[migrations.RunPython(add_attempts, remove_attempts)],
         ),
+        migrations.RunPython(add_attempts, remove_attempts),
         migrations.AddIndex(
             model_name="signatory",
             index=models.Index(

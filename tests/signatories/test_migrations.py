@@ -214,3 +214,35 @@ def test_the_count_journal_starts_from_the_signatures_already_there_and_goes_bac
         Signatory.objects.filter(letter_id=letter.pk).update(status="approved")
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_reminder_columns_come_and_go_and_the_count_journal_keeps_counting():
+    """0020 adds a NOT NULL column: on SQLite a table rebuild would drop 0018's triggers."""
+    latest = [("signatories", "0020_confirmation_reminders")]
+    try:
+        for n, target in enumerate([[("signatories", "0019_queue_indexes")], latest]):
+            apps = migrate(target)
+            campaign = apps.get_model("campaign", "Campaign").objects.create(
+                title="C", slug=f"c{n}", summary="s", background="b"
+            )
+            letter = apps.get_model("letters", "Letter").objects.create(
+                campaign=campaign, title="L", slug=f"l{n}", addressee="a", salutation="s", body="b"
+            )
+            apps.get_model("signatories", "Signatory").objects.create(
+                letter=letter,
+                name="Қанат Әбілов",
+                email="",
+                sort_key="1",
+                source="paper",
+                status="approved",
+                confirmed_at=timezone.now(),
+            )
+            Tally = apps.get_model("signatories", "Tally")
+            assert sum(t.approved for t in Tally.objects.filter(letter_id=letter.pk)) == 1
+        columns = {c.name for c in connection.introspection.get_table_description(
+            connection.cursor(), "signatories_signatory"
+        )}  # fmt: skip
+        assert {"reminder_due_at", "reminder_attempts", "reminder_sent_at"} <= columns
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
