@@ -346,6 +346,20 @@ class SignatoryAdmin(TeamScopedAdmin, admin.ModelAdmin):
     def get_changeform_initial_data(self, request):
         return {**super().get_changeform_initial_data(request), "status": Signatory.Status.APPROVED}
 
+    def get_queryset(self, request):
+        """The team's signatures by their letters' ids, not through a join to the letters.
+
+        With the join, PostgreSQL counted a queue such as *Not confirmed yet* by AND-ing a
+        bitmap of every one of a letter's 6 million rows (0.9 s); given the few letter ids,
+        it reads the queue's own index and stops at the capped count (30 ms).
+        """
+        queryset = super(TeamScopedAdmin, self).get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        campaigns = team_campaign_ids(request.user)
+        letters = Letter.objects.filter(campaign__in=campaigns).values_list("pk", flat=True)
+        return queryset.filter(letter_id__in=list(letters))
+
     def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
         """The decisions first; deleting (rarely wanted: a signer's erasure) last."""
         actions = super().get_actions(request, action_location=action_location)

@@ -440,3 +440,18 @@ def test_select_all_past_the_cap_decides_every_matching_signature(
     )
     assert "Approved: 6 signatures." in response.content.decode()
     assert Signatory.objects.filter(status="approved").count() == 6
+
+
+def test_a_team_members_queue_is_counted_without_joining_the_letters(moderator_client, letter):
+    """By the team's letter ids: joined to the letters, PostgreSQL AND-ed a bitmap of every
+    row of a six-million-name letter to count the unconfirmed (bench/scale.py)."""
+    from django.test.utils import CaptureQueriesContext
+
+    SignatoryFactory.create_batch(2, letter=letter, confirmed_at=None)  # (walls: tests/teams)
+    with CaptureQueriesContext(connection) as captured:
+        response = moderator_client.get(
+            reverse("admin:signatories_signatory_changelist"), {"queue": "unconfirmed"}
+        )
+    assert response.context["cl"].result_count == 2
+    counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"]]
+    assert counts and all('JOIN "letters_letter"' not in sql for sql in counts), counts
