@@ -4,6 +4,7 @@ receipts themselves go out through the outbox (letters/outboxes.py, mailing/task
 from django.tasks import task
 
 from letters.models import ContactsExport, Letter, SignedPdf
+from letters.services.contacts_export import contacts_export_make
 from letters.services.pdf_making import signed_pdf_make
 from letters.services.updates import receipt_create_and_send
 from signatories.services.retention import signatories_anonymise
@@ -36,8 +37,6 @@ def make_signed_pdf_task(signed_pdf_id):
 @task()
 def make_contacts_export_task(export_id):
     """A contacts CSV too long for a request (letters/services/contacts_export.py)."""
-    from letters.services.contacts_export import contacts_export_make
-
     export = ContactsExport.objects.select_related("letter").filter(pk=export_id).first()
     if export is not None:
         contacts_export_make(export=export)

@@ -27,8 +27,8 @@ from letters.services.contacts_export import (
     contacts_export_bytes,
     contacts_export_latest,
     contacts_export_progress,
-    contacts_export_request,
 )
+from letters.services.export_requests import contacts_export_request
 from letters.services.lifecycle import (
     HandIn,
     PdfNotCurrent,

@@ -2,7 +2,8 @@
 
 Up to CONTACTS_CSV_DIRECT_ROWS rows the admin streams the CSV in the
 request (letters/csv_export.py). Past that (a million rows take a minute or
-so, longer than a web request may) it asks for one here, a worker writes it
+so, longer than a web request may) it asks for one
+(letters/services/export_requests.py), a worker writes it here
 (letters/tasks.py) to a temporary file and copies it into the database in
 sealed parts, and the admin shows its progress, then its download. The file
 holds addresses, so it lives briefly: EXPORT_KEPT_MINUTES after it was
@@ -22,22 +23,11 @@ from django.utils import timezone
 
 from letters.csv_export import csv_lines, export_queryset
 from letters.models import ContactsExport, ContactsExportPart
-from letters.tasks import make_contacts_export_task
 from signatories import crypto
 
 logger = logging.getLogger(__name__)
 
 State = ContactsExport.State
-
-
-def contacts_export_request(*, letter, requested_by=None, everything=False):
-    """A contacts CSV of the letter as it is now, queued for a worker to write."""
-    with transaction.atomic():
-        export = ContactsExport.objects.create(
-            letter=letter, requested_by=requested_by, everything=everything
-        )
-        transaction.on_commit(lambda: make_contacts_export_task.enqueue(export.pk))
-    return export
 
 
 def contacts_export_make(*, export):
