@@ -298,7 +298,18 @@ class SignatoryAdmin(TeamScopedAdmin, admin.ModelAdmin):
         columns = list(super().get_list_display(request))
         if may_see_contacts_everywhere(request.user):
             columns.insert(2, "email_address")
+        if request.GET.get(LetterFilter.parameter_name) or len(self._letters(request)) == 1:
+            # One letter in view: its name in every row is noise, and the room it takes
+            # pushed the signing date off a 1280-pixel screen beside the e-mail column.
+            columns.remove("letter")
         return columns
+
+    def _letters(self, request):
+        """The ids of the letters this user's list can hold (superusers: all)."""
+        letters = Letter.objects.order_by()
+        if not request.user.is_superuser:
+            letters = letters.filter(campaign__in=team_campaign_ids(request.user))
+        return list(letters.values_list("pk", flat=True))
 
     @admin.display(description="email")
     def email_address(self, obj):
@@ -356,9 +367,7 @@ class SignatoryAdmin(TeamScopedAdmin, admin.ModelAdmin):
         queryset = super(TeamScopedAdmin, self).get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        campaigns = team_campaign_ids(request.user)
-        letters = Letter.objects.filter(campaign__in=campaigns).values_list("pk", flat=True)
-        return queryset.filter(letter_id__in=list(letters))
+        return queryset.filter(letter_id__in=self._letters(request))
 
     def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
         """The decisions first; deleting (rarely wanted: a signer's erasure) last."""
@@ -417,7 +426,7 @@ class SignatoryAdmin(TeamScopedAdmin, admin.ModelAdmin):
     def signed(self, obj):
         return obj.created_at.strftime("%d %b %Y")
 
-    @admin.display(description="e-mail confirmed", boolean=True, ordering="confirmed_at")
+    @admin.display(description="confirmed", boolean=True, ordering="confirmed_at")
     def confirmed(self, obj):
         """Only the web form confirms by e-mail; an organiser vouches for the rest (blank)."""
         if obj.source != Signatory.Source.WEB:

@@ -455,3 +455,14 @@ def test_a_team_members_queue_is_counted_without_joining_the_letters(moderator_c
     assert response.context["cl"].result_count == 2
     counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"]]
     assert counts and all('JOIN "letters_letter"' not in sql for sql in counts), counts
+
+
+def test_the_letter_column_shows_only_when_the_list_holds_more_than_one_letter(admin_client):
+    first = SignatoryFactory(status="pending").letter
+    url = reverse("admin:signatories_signatory_changelist")
+    assert "field-letter" not in admin_client.get(url, {"queue": "all"}).content.decode()
+    SignatoryFactory(status="pending")  # a second letter
+    html = admin_client.get(url, {"queue": "all"}).content.decode()
+    assert f'class="field-letter nowrap">{first.title}</td>' in html
+    one = admin_client.get(url, {"queue": "all", "letter__id__exact": first.pk})
+    assert "field-letter" not in one.content.decode()
