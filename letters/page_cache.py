@@ -56,9 +56,11 @@ def get(key):
     return caches["process"].get(key) if key else None
 
 
-def store(key, html):
+def store(key, html, seconds=None):
+    """Keep a page (or, with its own `seconds`, a shell) in this process's memory."""
     if key:
-        caches["process"].set(key, html, timeout=settings.LETTER_PAGE_CACHE_SECONDS)
+        seconds = settings.LETTER_PAGE_CACHE_SECONDS if seconds is None else seconds
+        caches["process"].set(key, html, timeout=seconds)
 
 
 def placeholders():
@@ -120,15 +122,6 @@ def shell_key(request, slug):
         version = "other"  # shown as the visitor's language: one shell for all nonsense
     where = f"{request.scheme}://{request.get_host()}"
     return f"letter-shell:{where}:{slug}:{request.LANGUAGE_CODE}:{version}"
-
-
-def get_shell(key):
-    return caches["process"].get(key) if key else None
-
-
-def store_shell(key, html):
-    if key:
-        caches["process"].set(key, html, timeout=settings.LETTER_SHELL_CACHE_SECONDS)
 
 
 def shell_placeholders(request):

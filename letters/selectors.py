@@ -242,13 +242,18 @@ def signed_pdf_progress(signed):
     return cache.get(signed.progress_key)
 
 
-def signed_pdf_bytes(signed, kind=SignedPdfPart.Kind.FILE):
-    """The file (or its page map) a part at a time, in order: for a response or a copy."""
-    parts = SignedPdfPart.objects.filter(signed_pdf=signed, kind=kind).only("number", "data")
+def parts_in_order(parts):
+    """The data of a file kept in numbered parts, in order, one part in memory at a time."""
+    parts = parts.only("number", "data")
     last = -1
     while (part := parts.filter(number__gt=last).order_by("number").first()) is not None:
         last = part.number
         yield bytes(part.data)
+
+
+def signed_pdf_bytes(signed, kind=SignedPdfPart.Kind.FILE):
+    """The file (or its page map) a part at a time, in order: for a response or a copy."""
+    return parts_in_order(SignedPdfPart.objects.filter(signed_pdf=signed, kind=kind))
 
 
 def signed_pdf_pages(signed):

@@ -41,10 +41,10 @@ def letter_detail(request, slug):
         if shell_key is None:
             html = _whole_page(request, slug)
         else:
-            shell = page_cache.get_shell(shell_key)
+            shell = page_cache.get(shell_key)
             if shell is None:
                 shell = _whole_page(request, slug, names=False)
-                page_cache.store_shell(shell_key, shell)
+                page_cache.store(shell_key, shell, settings.LETTER_SHELL_CACHE_SECONDS)
             letter = letter_get_cached(slug=slug)
             names = names_context(request, letter, letter_page_counts(letter=letter))
             html = page_cache.fill_shell(

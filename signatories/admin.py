@@ -305,11 +305,14 @@ class SignatoryAdmin(TeamScopedAdmin, admin.ModelAdmin):
         return columns
 
     def _letters(self, request):
-        """The ids of the letters this user's list can hold (superusers: all)."""
-        letters = Letter.objects.order_by()
-        if not request.user.is_superuser:
-            letters = letters.filter(campaign__in=team_campaign_ids(request.user))
-        return list(letters.values_list("pk", flat=True))
+        """The ids of the letters this user's list can hold (superusers: all), read once a
+        request: the columns and the rows both ask."""
+        if not hasattr(request, "_signatory_letters"):
+            letters = Letter.objects.order_by()
+            if not request.user.is_superuser:
+                letters = letters.filter(campaign__in=team_campaign_ids(request.user))
+            request._signatory_letters = list(letters.values_list("pk", flat=True))
+        return request._signatory_letters
 
     @admin.display(description="email")
     def email_address(self, obj):

@@ -1,6 +1,10 @@
 """One guard for the organisers' pages that hang off a letter: this letter, if this user may."""
 
+from django.contrib import messages
+from django.shortcuts import redirect
+
 from config.admin import admin_page, may_change, may_view, page_context
+from letters.models import Letter
 from signatories.roles import can_add_signatures
 from teams.access import ORGANISER, may_see_contacts, team_allows
 
@@ -39,11 +43,6 @@ def tool_context(model_admin, request, letter, **extra):
 def refuse_names_after_delivery(request, letter):
     """A redirect back to the letter, with why, if it was handed in (None if not): a name
     added now would be on no letter that was delivered, yet counted on its page."""
-    from django.contrib import messages
-    from django.shortcuts import redirect
-
-    from letters.models import Letter
-
     if letter.status != Letter.Status.DELIVERED:
         return None
     messages.error(

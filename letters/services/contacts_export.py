@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from letters.csv_export import csv_lines, export_queryset
 from letters.models import ContactsExport, ContactsExportPart
+from letters.selectors import parts_in_order
 from signatories import crypto
 
 logger = logging.getLogger(__name__)
@@ -106,9 +107,7 @@ def _store(export, stream):
 
 def contacts_export_bytes(export):
     """The CSV's bytes, a part at a time, opened as they are read."""
-    numbers = export.parts.order_by("number").values_list("number", flat=True)
-    for number in list(numbers):
-        data = export.parts.filter(number=number).values_list("data", flat=True).get()
+    for data in parts_in_order(export.parts.all()):
         yield crypto.unseal(data)
 
 
