@@ -502,7 +502,7 @@ def test_mangled_links_change_nothing(client, letter, purpose, method, mangle, d
         token = valid[other]
     elif mangle == "signed wrong payload":
         # Signed with the right key and salt: only the payload is wrong.
-        fingerprint = tokens._fingerprint(signatory.email)
+        fingerprint = tokens.SIGNATURE_LINKS._fingerprint(signatory.email)
         neighbour = SignatoryFactory(letter=letter)
         payload = data.draw(
             st.sampled_from(
