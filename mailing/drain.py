@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
-from mailing.outbox import MailNotSent
+from mailing.outbox import AddressSuppressed, MailNotSent
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +103,12 @@ def _send_one(outbox, row, unfinished):
         return 0
     try:
         outbox.send(row)
+    except AddressSuppressed:
+        # It bounced or complained before: never to go, so not retried but settled as
+        # owed no more (an update's copy reads "cancelled"). The row's id, no address.
+        logger.info("Did not send %s mail %s: its address is suppressed", outbox.name, row.pk)
+        _when_database_back(lambda: outbox.settle(row, **outbox.not_owed_fields(row)))
+        return 0
     except MailNotSent:
         due = _when_database_back(lambda: outbox.retry_later(row))
         if due is None:

@@ -33,6 +33,11 @@ class MailNotSent(Exception):
     """A mail that failed, described without the address it was for."""
 
 
+class AddressSuppressed(MailNotSent):
+    """A mail not sent because its address is on the suppression list (mailing/suppression.py):
+    the drain settles its row as no longer owed instead of trying again."""
+
+
 def backoff(attempt):
     """Seconds before the next try: 1, 2, 4, 8, 16 minutes, then every 30 (by default)."""
     return min(60 * 2 ** (attempt - 1), settings.MAIL_RETRY_MAX_SECONDS)

@@ -18,7 +18,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from mailing.outbox import MailNotSent
+from mailing.outbox import AddressSuppressed, MailNotSent
+from mailing.suppression import is_suppressed
 from signatories import tokens
 
 logger = logging.getLogger(__name__)
@@ -72,7 +73,13 @@ def message_id():
 
 
 def send_to_signatory(signatory, template, *, extra=None, unsubscribe=False):
-    """Render templates/<template>_subject.txt and _body.txt for one signatory and send it."""
+    """Render templates/<template>_subject.txt and _body.txt for one signatory and send it.
+
+    Raises AddressSuppressed, sending nothing, if the address bounced or complained.
+    """
+    name = template.rsplit("/", 1)[-1]
+    if is_suppressed(signatory.email):
+        raise AddressSuppressed(f"{name} mail for signatory {signatory.pk}: address suppressed")
     links = signatory_links(signatory)
     context = {
         "signatory": signatory,
@@ -99,7 +106,6 @@ def send_to_signatory(signatory, template, *, extra=None, unsubscribe=False):
     contact = signatory.letter.campaign.contact_email
     if contact:
         message.reply_to = [contact]
-    name = template.rsplit("/", 1)[-1]
     try:
         message.send()
     except (smtplib.SMTPException, OSError, UnicodeError, ValueError) as error:
