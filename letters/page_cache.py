@@ -30,11 +30,14 @@ NAMES_PLACEHOLDER = "namesplaceholder4e8a61"
 READER_QUERY_PLACEHOLDER = "readerqueryplaceholder2c5f93"
 
 
-def page_key(request, slug):
+def page_key(request, slug, pause_mark="open"):
     """The cache key for this request's page, or None when it should not be cached.
 
     The first page of names and the last one are kept; a page found by
     position or by a typed name is rendered each time (a few index reads).
+    `pause_mark` is the site's pause of signing (signatories/pause.py): a
+    page kept while signing was open is not the page once it is paused, and
+    the other way round, in every process at once.
     """
     if settings.LETTER_PAGE_CACHE_SECONDS <= 0 or request.method not in {"GET", "HEAD"}:
         return None
@@ -49,7 +52,7 @@ def page_key(request, slug):
     # Share links on the page are absolute, so the host and scheme belong in the key.
     where = f"{request.scheme}://{request.get_host()}"
     end = "last" if last else "first"
-    return f"letter-page:{where}:{slug}:{request.LANGUAGE_CODE}:{version}:{end}"
+    return f"letter-page:{where}:{slug}:{request.LANGUAGE_CODE}:{version}:{end}:{pause_mark}"
 
 
 def get(key):
@@ -112,16 +115,17 @@ FORM_SECONDS = 300
 # So a page at the end of six million names costs what the first one does.
 
 
-def shell_key(request, slug):
+def shell_key(request, slug, pause_mark="open"):
     """The key of this request's shell, or None to draw the whole page (a signer's own
-    change just made: `?updated=1`, whose counts must be fresh)."""
+    change just made: `?updated=1`, whose counts must be fresh). With the pause's
+    mark, as `page_key`."""
     if settings.LETTER_SHELL_CACHE_SECONDS <= 0 or "updated" in request.GET:
         return None
     version = request.GET.get("version", "")
     if version and version not in dict(settings.LANGUAGES):
         version = "other"  # shown as the visitor's language: one shell for all nonsense
     where = f"{request.scheme}://{request.get_host()}"
-    return f"letter-shell:{where}:{slug}:{request.LANGUAGE_CODE}:{version}"
+    return f"letter-shell:{where}:{slug}:{request.LANGUAGE_CODE}:{version}:{pause_mark}"
 
 
 def shell_placeholders(request):

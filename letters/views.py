@@ -23,6 +23,7 @@ from letters.selectors import (
     signed_pdf_bytes,
 )
 from signatories.forms import SignForm, sign_action
+from signatories.pause import signing_pause_current
 
 
 @require_safe
@@ -34,16 +35,18 @@ def letter_detail(request, slug):
     shell, drawn once in a while per language, around this request's own
     page of names, read afresh.
     """
-    key = page_cache.page_key(request, slug)
+    # Paused signing shows on every page at once: the pause is part of the cache keys.
+    pause = signing_pause_current()
+    key = page_cache.page_key(request, slug, pause.page_mark)
     html = page_cache.get(key)
     if html is None:
-        shell_key = page_cache.shell_key(request, slug)
+        shell_key = page_cache.shell_key(request, slug, pause.page_mark)
         if shell_key is None:
-            html = _whole_page(request, slug)
+            html = _whole_page(request, slug, pause=pause)
         else:
             shell = page_cache.get(shell_key)
             if shell is None:
-                shell = _whole_page(request, slug, names=False)
+                shell = _whole_page(request, slug, names=False, pause=pause)
                 page_cache.store(shell_key, shell, settings.LETTER_SHELL_CACHE_SECONDS)
             letter = letter_get_cached(slug=slug)
             names = names_context(request, letter, letter_page_counts(letter=letter))
@@ -54,14 +57,14 @@ def letter_detail(request, slug):
     return HttpResponse(page_cache.personalise(html, request))
 
 
-def _whole_page(request, slug, *, names=True):
+def _whole_page(request, slug, *, pause, names=True):
     """The page drawn from the database (without `names`: the shell, for anyone)."""
     letter = letter_get_public(slug=slug)
     form = None
-    if letter.is_open:
+    if letter.is_open and not pause.paused:
         form = SignForm(action=sign_action(slug), stamp=page_cache.STAMP_PLACEHOLDER)
     counts = letter_page_counts(letter=letter)
-    context = shell_context(request, letter, form, counts)
+    context = shell_context(request, letter, form, counts, pause=pause)
     if not names:
         context.update(page_cache.shell_placeholders(request))
     else:

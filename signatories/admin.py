@@ -1,12 +1,14 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.utils.html import format_html, format_html_join
 
 from config.admin import CappedCountPaginator, ReadOnlyAdminMixin
 from config.widgets import QuickHiddenInput, QuickSelect, QuickTextInput
 from letters.models import Letter
+from mailing.models import Suppression
+from signatories.admin_waves import WavePages  # also registers the pause of signing
 from signatories.models import ModerationAction, ModerationEntry, Signatory
 from signatories.services.entry import signatory_admin_save
 from signatories.services.moderation import (
@@ -133,6 +135,29 @@ class ConfirmedFilter(admin.SimpleListFilter):
         return queryset
 
 
+def mail_undeliverable():
+    """Whether the signature's address is on the suppression list (it bounced or complained):
+    one indexed lookup by hash per row, inside the list's own query (mailing/models.py)."""
+    return Exists(Suppression.objects.filter(email_hash=OuterRef("email_hash")))
+
+
+class MailUndeliverableFilter(admin.SimpleListFilter):
+    """Signatures whose address bounced or complained: no confirmation or update reaches them."""
+
+    title = "mail undeliverable"
+    parameter_name = "undeliverable"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Mail undeliverable"), ("no", "Mail deliverable")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(mail_undeliverable())
+        if self.value() == "no":
+            return queryset.exclude(mail_undeliverable())
+        return queryset
+
+
 class SignatoryAdminForm(forms.ModelForm):
     """A signature added in the admin is an organiser's entry, from the start."""
 
@@ -160,7 +185,7 @@ class SignatoryAdminForm(forms.ModelForm):
 
 
 @admin.register(Signatory)
-class SignatoryAdmin(TeamScopedAdmin, admin.ModelAdmin):
+class SignatoryAdmin(WavePages, TeamScopedAdmin, admin.ModelAdmin):
     team_change_roles = ANY_ROLE  # moderators decide on signatures
     form = SignatoryAdminForm
     # Fits 1280 pixels with the e-mail column (admin-extra.css lets long text wrap);
@@ -185,6 +210,7 @@ class SignatoryAdmin(TeamScopedAdmin, admin.ModelAdmin):
         "kind",
         "source",
         ConfirmedFilter,
+        MailUndeliverableFilter,
         "is_notable",
         "suspicion",
         "display",
@@ -368,6 +394,8 @@ class SignatoryAdmin(TeamScopedAdmin, admin.ModelAdmin):
         it reads the queue's own index and stops at the capped count (30 ms).
         """
         queryset = super(TeamScopedAdmin, self).get_queryset(request)
+        # The flags column marks an address that bounced or complained (no query per row).
+        queryset = queryset.annotate(mail_undeliverable=mail_undeliverable())
         if request.user.is_superuser:
             return queryset
         return queryset.filter(letter_id__in=self._letters(request))
@@ -423,6 +451,8 @@ class SignatoryAdmin(TeamScopedAdmin, admin.ModelAdmin):
             marks.append(f"⚠ {obj.get_suspicion_display()}")
         if obj.display != Signatory.Display.FULL:
             marks.append(obj.get_display_display().split(",")[0])
+        if getattr(obj, "mail_undeliverable", False):
+            marks.append("✉ Mail undeliverable")  # bounced or complained: mailing/admin.py
         return "; ".join(marks) or "-"
 
     @admin.display(description="signed", ordering="created_at")

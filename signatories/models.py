@@ -42,6 +42,8 @@ class SignatorySuspicion(models.TextChoices):
     HONEYPOT = "honeypot", "Filled in the hidden field bots fill in"
     TOO_FAST = "too_fast", "Sent faster than a person can type"
     NO_FORM = "no_form", "Sent without the signing form"
+    # Held by a moderator with a whole cluster of a bot wave (signatories/waves.py).
+    WAVE = "wave", "Held with a bot wave by a moderator"
 
 
 class SignatoryStatus(models.TextChoices):
@@ -456,6 +458,9 @@ class ModerationAction(models.Model):
         APPROVE = "approve", "Approved"
         REJECT = "reject", "Rejected"
         RESTORE = "restore", "Restored to the queue"
+        # A bot wave's cluster held for a moderator (awaiting, flagged), and a decision undone.
+        HOLD = "hold", "Held as a bot wave"
+        UNDO = "undo", "Undone"
 
     decision = models.CharField(max_length=20, choices=Decision.choices)
     moderator = models.ForeignKey(
@@ -463,9 +468,40 @@ class ModerationAction(models.Model):
     )
     decided_at = models.DateTimeField(default=timezone.now)
     count = models.PositiveIntegerField(default=0)
+    # A decision on a bot wave's cluster is about one letter and says which cluster;
+    # the queue's own decisions leave both empty.
+    letter = models.ForeignKey(
+        Letter,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The letter of a bot wave's decision.",
+    )
+    note = models.CharField(
+        max_length=300, blank=True, help_text="What was decided on, in words (never an address)."
+    )
+    # The undo of a decision points at it: one undo per decision, held by the unique index.
+    undoes = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="undone_by",
+        help_text="The decision this one undid.",
+    )
 
     class Meta:
         ordering = ["-decided_at"]
+        constraints = [
+            # Only an undo undoes, and it always says which decision.
+            models.CheckConstraint(
+                condition=Q(decision="undo", undoes__isnull=False)
+                | (~Q(decision="undo") & Q(undoes__isnull=True)),
+                name="moderation_undo_names_its_decision",
+                violation_error_message="An undo names the decision it undoes.",
+            ),
+        ]
 
     def __str__(self):
         when = f"{self.decided_at:%Y-%m-%d %H:%M}"
@@ -480,6 +516,11 @@ class ModerationEntry(models.Model):
         Signatory, on_delete=models.CASCADE, related_name="moderation_entries"
     )
     from_status = models.CharField(max_length=20, choices=SignatoryStatus.choices)
+    # Only decisions that change the suspicion as well (holding a wave, its undo) record
+    # what it was; null: the decision left it as it was ("" is a suspicion: "not suspect").
+    from_suspicion = models.CharField(  # noqa: DJ001
+        max_length=20, choices=SignatorySuspicion.choices, null=True, blank=True
+    )
 
     class Meta:
         verbose_name_plural = "moderation entries"
@@ -539,3 +580,40 @@ class Tally(models.Model):
 
     def __str__(self):
         return f"Letter {self.letter_id}: {self.published:+} published"
+
+
+class SigningPause(models.Model):
+    """Each time signing was paused on every letter, or the pause lifted: who, when, why.
+
+    The newest row is the site's state (signatories/pause.py reads it through
+    the cache); the older ones are its record, never changed.
+    """
+
+    paused = models.BooleanField(help_text="True: signing paused from here on; False: lifted.")
+    message = models.TextField(
+        blank=True,
+        max_length=1000,
+        help_text="Shown on every letter page in place of the sign form while signing is paused.",
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = "pause of signing"
+        verbose_name_plural = "pauses of signing"
+        permissions = [("pause_signing", "Can pause and resume signing on every letter")]
+        constraints = [
+            # A pause tells signers why; lifting one needs no words.
+            models.CheckConstraint(
+                condition=Q(paused=False) | ~Q(message=""),
+                name="signing_pause_has_a_message",
+                violation_error_message="A pause needs a message for the letter pages.",
+            ),
+        ]
+
+    def __str__(self):
+        what = "Paused" if self.paused else "Resumed"
+        return f"{what} by {self.changed_by} at {self.changed_at:%Y-%m-%d %H:%M}"

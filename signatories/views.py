@@ -14,6 +14,7 @@ from letters.selectors import letter_counts_forget, letter_get_for_signing, lett
 from signatories import abuse, tokens
 from signatories.forms import SignForm, sign_action
 from signatories.models import Signatory
+from signatories.pause import signing_pause_current
 from signatories.selectors import signatory_get_by_token, signatory_is_published
 from signatories.services.links import (
     AlreadyDone,
@@ -32,6 +33,11 @@ def sign(request, slug):
     letter = letter_get_for_signing(slug=slug)
     if request.method != "POST":
         return redirect("letters:detail", slug=letter.slug)
+    pause = signing_pause_current()
+    if pause.paused:
+        # Paused on every letter: nothing is read from the form, stored or counted.
+        context = {"letter": letter, "pause": pause}
+        return render(request, "signatories/signing_paused.html", context, status=503)
     ip = abuse.client_ip(request)
     if abuse.sign_attempt_blocked(ip):
         response = render(request, "429.html", status=429)

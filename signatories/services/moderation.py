@@ -26,7 +26,9 @@ DECISIONS = {
 DECISION_BATCH = 2000
 
 
-def signatories_decide(*, queryset, decision, moderator, batch_size=DECISION_BATCH, on_batch=None):
+def signatories_decide(
+    *, queryset, decision, moderator, batch_size=DECISION_BATCH, on_batch=None, **record
+):
     """Approve, reject or restore many signatures at once, with an audit entry for each.
 
     A batch of `batch_size` rows at a time, in primary-key order, each batch
@@ -39,10 +41,11 @@ def signatories_decide(*, queryset, decision, moderator, batch_size=DECISION_BAT
     (which only inserts) never waits at all. Cut short, the decision
     records what it did; running it again decides the rest (rows already
     decided no longer match). `on_batch(count)` is called after each batch.
+    `record` is written on the action as well (a bot wave's `letter` and `note`).
     """
     decision = Decision(decision)
     from_statuses, to_status = DECISIONS[decision]
-    action = ModerationAction.objects.create(decision=decision, moderator=moderator)
+    action = ModerationAction.objects.create(decision=decision, moderator=moderator, **record)
     ids = queryset.order_by("pk").values_list("pk", flat=True)
     last = 0
     while chunk := list(ids.filter(pk__gt=last)[:batch_size]):

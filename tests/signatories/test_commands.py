@@ -86,7 +86,7 @@ def test_setup_roles_is_idempotent_and_keeps_contacts_from_moderators():
     out, _ = run("setup_roles")
     run("setup_roles")
 
-    assert "Moderators: 6 permissions" in out
+    assert "Moderators: 10 permissions" in out
     moderators = Group.objects.get(name=MODERATORS)
     organisers = Group.objects.get(name=ORGANISERS)
     moderator_perms = set(moderators.permissions.values_list("codename", flat=True))
