@@ -43,6 +43,7 @@ class EventForm(forms.ModelForm):
             "place",
             "address",
             "description",
+            "takes_sign_ups",
         ]
         help_texts = {
             "starts_at": "In the event's own time zone (below).",

@@ -102,6 +102,20 @@ class Event(models.Model):
     place = models.CharField(max_length=200, help_text="E.g. the Foreign Office.")
     address = models.CharField(max_length=300, blank=True)
     description = models.TextField(blank=True)
+    takes_sign_ups = models.BooleanField(
+        "takes sign-ups",
+        default=True,
+        help_text="People can say “I’ll be there” on the event’s page (attendance/); the page "
+        "shows how many are coming, never who.",
+    )
+    # Sign-ups are deleted ATTENDANCE_KEPT_DAYS after the event (attendance/services.py);
+    # the number of people they counted is all that is kept, so the page can say "N came".
+    people_coming_kept = models.PositiveIntegerField(
+        "people who said they were coming (kept after the sign-ups were deleted)",
+        null=True,
+        blank=True,
+        editable=False,
+    )
 
     class Meta:
         ordering = ["starts_at"]
@@ -114,6 +128,10 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.title} ({self.local_start:%d %b %Y %H:%M})"
+
+    def get_absolute_url(self):
+        """The event's own page, with how many are coming and the sign-up form (attendance/)."""
+        return reverse("attendance:event", kwargs={"slug": self.campaign.slug, "pk": self.pk})
 
     @property
     def zone(self):
