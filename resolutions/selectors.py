@@ -1,0 +1,67 @@
+"""What the campaign page shows of the bodies that passed the resolution."""
+
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from django.db.models import Prefetch
+
+from campaign.models import Resource
+from letters.models import Letter
+from resolutions.models import LEVEL_HEADINGS, Level, PassedResolution, ResolutionStep
+
+
+@dataclass
+class Union:
+    name: str  # "" for bodies of their own (a trades council)
+    bodies: list = field(default_factory=list)
+
+
+@dataclass
+class LevelGroup:
+    level: str
+    heading: str
+    unions: list = field(default_factory=list)
+
+    @property
+    def count(self):
+        return sum(len(union.bodies) for union in self.unions)
+
+
+def passed_resolutions_public(*, campaign):
+    """(count, groups): approved bodies by level (Level's order), then union, then date.
+
+    Two queries whatever the number: the bodies and their steps.
+    """
+    order = {level: position for position, level in enumerate(Level.values)}
+    rows = list(
+        PassedResolution.objects.public()
+        .filter(campaign=campaign)
+        .only("pk", "campaign_id", "body", "organisation", "level", "passed_on", "url", "text")
+        .prefetch_related(Prefetch("steps", queryset=ResolutionStep.objects.order_by("on", "pk")))
+    )
+    rows.sort(
+        key=lambda r: (order[r.level], r.organisation.casefold(), r.passed_on, r.body.casefold())
+    )
+    groups = []
+    for level, in_level in groupby(rows, key=lambda r: r.level):
+        group = LevelGroup(level=level, heading=LEVEL_HEADINGS[level])
+        for _key, bodies in groupby(in_level, key=lambda r: r.organisation.casefold()):
+            bodies = list(bodies)
+            group.unions.append(Union(name=bodies[0].organisation, bodies=bodies))
+        groups.append(group)
+    return len(rows), groups
+
+
+def campaign_takes_reports(*, campaign):
+    """A campaign asks bodies to pass its resolution when it publishes a model one."""
+    return campaign.resources.filter(kind=Resource.Kind.MODEL_RESOLUTION).exists()
+
+
+def campaign_open_letter(*, campaign):
+    """The letter a body may sign along with its report: the campaign's newest open one."""
+    return (
+        Letter.objects.filter(campaign=campaign, status=Letter.Status.OPEN)
+        .order_by("-pk")
+        .prefetch_related("translations")
+        .first()
+    )
