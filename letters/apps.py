@@ -11,8 +11,10 @@ class LettersConfig(AppConfig):
             contacts_exports_discard,
             contacts_exports_expire,
         )
+        from letters.services.milestones import milestones_record
         from mailing import sweeps
         from signatories.signals import addresses_removed
 
         sweeps.register(contacts_exports_expire)
+        sweeps.register(milestones_record)
         addresses_removed.connect(contacts_exports_discard, dispatch_uid="contacts_exports")

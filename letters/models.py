@@ -534,3 +534,27 @@ class UpdateRecipient(models.Model):
 
     def __str__(self):
         return f"{self.update} → signatory {self.signatory_id}: {self.status}"
+
+
+class Milestone(models.Model):
+    """When a letter's count first reached 100, 1,000, 10,000... (letters/services/milestones.py).
+
+    Recorded by the worker's sweep from the signatures themselves (the N-th
+    counted one by when it was confirmed), once per milestone: the letter
+    page's timeline reads these rows and never counts. A count that falls
+    back (withdrawals) leaves a milestone reached as it was.
+    """
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="milestones")
+    count = models.PositiveIntegerField()
+    reached_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["letter", "count"]
+        constraints = [
+            models.UniqueConstraint("letter", "count", name="one_milestone_per_count"),
+            models.CheckConstraint(condition=Q(count__gt=0), name="milestone_count_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.letter}: {self.count:,} on {self.reached_at:%d %b %Y}"

@@ -19,6 +19,8 @@ from letters.selectors import (
     letter_version_for,
     letter_versions,
 )
+from letters.timeline import letter_timeline
+from signatories.pause import signing_pause_current
 
 TEMPLATE = "letters/letter_detail.html"
 NAMES_TEMPLATE = "letters/_signatory_list.html"
@@ -33,8 +35,11 @@ def letter_page_context(request, letter, form):
     }
 
 
-def shell_context(request, letter, form, counts):
-    """The page but its names: the same for every reader of a letter, language and version."""
+def shell_context(request, letter, form, counts, *, pause=None):
+    """The page but its names: the same for every reader of a letter, language and version.
+
+    `pause`: the site's pause of signing (read here if the caller has not).
+    """
     letter_load_page_parts(letter=letter)
     count, _ = counts
     versions = letter_versions(letter=letter)
@@ -47,12 +52,14 @@ def shell_context(request, letter, form, counts):
         "letter": letter,
         "campaign": letter.campaign,
         "form": form,
+        "pause": pause if pause is not None else signing_pause_current(),
         "count": count,
         "versions": versions,
         "version": version,
         "original": versions[0],
         "notables": letter_notables(letter=letter),
         "public_updates": letter.public_updates,
+        "timeline": letter_timeline(letter=letter),
         "progress": letter.progress_percent(count),
         # <progress> may not hold a value above its max: past the target it is full.
         "progress_value": min(count, letter.target_count) if letter.target_count else None,
