@@ -73,6 +73,35 @@ MODEL_RESOLUTION = {
     ),
 }
 
+# Seed "000": the branch that passed it, and where it went next ("The resolution
+# has been forwarded to the London region of the RMT").
+PASSED_RESOLUTIONS = [
+    {
+        "body": "Central Line West branch",
+        "organisation": "RMT",
+        "level": "branch",
+        "passed_on": datetime.date(2012, 11, 1),
+        "steps": [
+            {
+                "kind": "forwarded",
+                "to_body": "the RMT London region",
+                "level": "region",
+                "on": datetime.date(2012, 11, 1),
+            },
+        ],
+    },
+]
+
+# People who said they would come to the hand-in (attendance/): the event page shows how
+# many, never who. Placeholder addresses, as for the demo's signatories.
+EVENT_SIGN_UPS = {
+    "hand-in": [
+        {"name": "Gabriel", "email": "gabriel.demo@example.org", "people": 3},
+        {"name": "", "email": "rmt.offshore.demo@example.org", "people": 5},
+        {"name": "Aigerim", "email": "aigerim.demo@example.org", "people": 1},
+    ],
+}
+
 
 def next_anniversary(today=None):
     """The next 16 December, the massacre's anniversary that the seed letter marks.

@@ -27,7 +27,7 @@ class OrganisersAdminSite(admin.AdminSite):
     # The moderation queue is wide; the page needs the width more than a second menu.
     enable_nav_sidebar = False
 
-    WORK = ["letters", "signatories", "campaign", "teams"]
+    WORK = ["letters", "signatories", "resolutions", "campaign", "attendance", "teams", "mailing"]
     MODELS = {
         "letters": ["Letter", "Update", "Delivery", "PaperSheet"],
         "signatories": ["Signatory", "ModerationAction"],
@@ -67,8 +67,10 @@ class CappedCountPaginator(Paginator):
     @cached_property
     def count(self):
         # Without the list's order: any COUNT_CAP + 1 matching rows will do, and a
-        # sorted subquery would make the database find and sort every one first.
-        return self.object_list.order_by()[: self.COUNT_CAP + 1].count()
+        # sorted subquery would make the database find and sort every one first. Only
+        # the ids: a column the list annotates (the signatures' "mail undeliverable")
+        # would otherwise be computed for each of the 10,001 rows counted.
+        return self.object_list.order_by().values("pk")[: self.COUNT_CAP + 1].count()
 
     @property
     def capped(self):

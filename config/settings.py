@@ -97,11 +97,14 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_tasks_db",
     "axes",
+    "anymail",  # the mail provider's signed delivery events (mailing/webhooks.py)
     "mailing",
     "campaign",
     "letters",
     "signatories",
+    "resolutions",
     "teams",
+    "attendance",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -288,6 +291,9 @@ SIGN_FORM_MAX_AGE_HOURS = env_int("SIGN_FORM_MAX_AGE_HOURS", 12)
 # fits many times over; more is refused unread (413), and files always (400).
 PUBLIC_FORM_MAX_BYTES = env_int("PUBLIC_FORM_MAX_BYTES", 256 * 1024)
 TOKEN_GUESS_LIMIT_PER_10_MINUTES = env_int("TOKEN_GUESS_LIMIT_PER_10_MINUTES", 20)
+# Reports that a body passed the resolution, from one address in an hour: a union
+# office reporting for its branches gets through; a script filling inboxes does not.
+REPORTS_PER_HOUR_PER_IP = env_int("REPORTS_PER_HOUR_PER_IP", 20)
 # Addresses or networks of our own reverse proxies; only their X-Forwarded-For is believed.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 
@@ -298,6 +304,9 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 # Unset, both are derived from SECRET_KEY, which `check --deploy` refuses.
 EMAIL_ENCRYPTION_KEYS = env_list("EMAIL_ENCRYPTION_KEYS")
 EMAIL_INDEX_KEY = os.environ.get("EMAIL_INDEX_KEY", "")
+# The keyed hash the suppression list holds addresses by (mailing/suppression.py):
+# the signatures' own, so a suppressed address is found among them by its hash.
+MAIL_ADDRESS_INDEX = "signatories.crypto.blind_index"
 
 # Staff who can see contact details (superusers, the contact permission) sign in
 # with a second factor: on wherever DEBUG is off; `check --deploy` refuses it off.
@@ -327,6 +336,13 @@ UNCONFIRMED_RETENTION_DAYS = env_int("UNCONFIRMED_RETENTION_DAYS", 30)
 ANONYMISE_AFTER_DELIVERY_DAYS = env_int("ANONYMISE_AFTER_DELIVERY_DAYS", 90)
 # However often an address signs again, it gets one "already signed" mail per this many hours.
 ALREADY_SIGNED_NOTICE_HOURS = env_int("ALREADY_SIGNED_NOTICE_HOURS", 24)
+# Who said they would come to an event (attendance/) is deleted this many days after it:
+# attending a protest at an embassy is sensitive. Only the number is kept.
+ATTENDANCE_KEPT_DAYS = env_int("ATTENDANCE_KEPT_DAYS", 7)
+# An address sent to an event's sign-up form again gets one mail per this many hours.
+ATTENDANCE_NOTICE_HOURS = env_int("ATTENDANCE_NOTICE_HOURS", 12)
+# Sign-ups from one network address in an hour before the form answers 429.
+ATTENDANCE_SIGN_UPS_PER_IP_PER_HOUR = env_int("ATTENDANCE_SIGN_UPS_PER_IP_PER_HOUR", 30)
 # A mail that fails is tried again this many times, waiting longer each time.
 MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 6)
 # The longest wait between two tries (they start at a minute and double up to
@@ -349,6 +365,21 @@ TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 900)
 MAILERS = {"default": mailer_from_url(os.environ.get("EMAIL_URL", "console://"))}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Open letters <letters@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Bounces and complaints from the mail provider (django-anymail's tracking webhook, Mailgun):
+# the signing key Mailgun shows under Sending > Webhooks. Unset, the webhook URL answers 404
+# and plain SMTP works as before. ANYMAIL_WEBHOOK_SECRET ("user:password", optional) is
+# also asked of every call when set; put it in the URL given to Mailgun.
+ANYMAIL = {
+    key: value
+    for key, value in {
+        "MAILGUN_WEBHOOK_SIGNING_KEY": os.environ.get("MAILGUN_WEBHOOK_SIGNING_KEY", ""),
+        "WEBHOOK_SECRET": env_list("ANYMAIL_WEBHOOK_SECRET"),
+    }.items()
+    if value
+}
+# A signed Mailgun event is read once, and not when its timestamp is older than this
+# (mailing/webhooks.py): a captured request cannot be replayed with another recipient.
+MAILGUN_EVENT_MAX_AGE_SECONDS = env_int("MAILGUN_EVENT_MAX_AGE_SECONDS", 12 * 3600)
 
 # Tasks: "immediate" runs a task in-process after commit (development, tests);
 # "database" queues it for `manage.py worker` (production).

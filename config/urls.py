@@ -15,5 +15,9 @@ urlpatterns = [
     path(ADMIN_PATH[1:], admin.site.urls),
     path("letters/", include("letters.urls")),
     path("s/", include("signatories.urls")),
+    # The mail provider's delivery events (bounces, complaints): mailing/webhooks.py.
+    path("mail/events/", include("mailing.urls")),
+    path("", include("resolutions.urls")),
+    path("", include("attendance.urls")),
     path("", include("campaign.urls")),
 ]

@@ -125,6 +125,12 @@ def sign_rate_suspicion(ip, letter):
     return Suspicion.NONE
 
 
+def report_attempt_blocked(ip):
+    """Count a resolution report from this address (resolutions/); True past the hourly limit."""
+    [count] = _hit_all(("report", hash_ip(ip), 3600))
+    return count > settings.REPORTS_PER_HOUR_PER_IP
+
+
 def token_guessing_blocked(ip):
     return _peek("token", hash_ip(ip), 600) >= settings.TOKEN_GUESS_LIMIT_PER_10_MINUTES
 

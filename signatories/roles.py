@@ -27,6 +27,12 @@ MODERATOR_PERMISSIONS = [
     "signatories.view_signatory",
     "signatories.change_signatory",
     "signatories.view_moderationaction",
+    # How many are coming to each event: a number, never who (attendance/admin.py).
+    "attendance.view_eventattendance",
+    # Approving a body's report that it passed the resolution is moderation too.
+    "resolutions.view_passedresolution",
+    "resolutions.change_passedresolution",
+    "resolutions.view_resolutionstep",
 ]
 ORGANISER_PERMISSIONS = [
     *MODERATOR_PERMISSIONS,
@@ -39,6 +45,8 @@ ORGANISER_PERMISSIONS = [
             ("campaign", "resource"),
             ("letters", "letter"),
             ("letters", "update"),
+            ("resolutions", "passedresolution"),
+            ("resolutions", "resolutionstep"),
         ]
         for action in ("add", "change", "view", "delete")
     ),
@@ -49,6 +57,15 @@ ORGANISER_PERMISSIONS = [
     "signatories.delete_signatory",
     "signatories.view_contact_details",
     "teams.view_contactview",  # the campaign's access log
+    # Who signed up for an event (addresses only with the contact permission above); an
+    # organiser may delete one, such as a prank. Sign-ups are never added or changed by hand.
+    "attendance.view_signup",
+    "attendance.delete_signup",
+    # The suppression list (mailing/admin.py): addresses that bounced or complained, as
+    # hashes; an organiser adds one a supporter asked to be left out of, or lifts one.
+    "mailing.view_suppression",
+    "mailing.add_suppression",
+    "mailing.delete_suppression",
 ]
 
 

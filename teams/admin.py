@@ -20,12 +20,15 @@ from teams.models import CampaignMember, ContactView
 # Each model of campaign data and the way from it to its campaign's id: what each
 # TeamScopedAdmin filters its rows by, and what a foreign key to it may choose.
 TEAM_PATHS = {
+    "attendance.EventAttendance": "campaign",
+    "attendance.SignUp": "event__campaign",
     "campaign.Campaign": "",
     "campaign.Event": "campaign",
     "letters.Delivery": "letter__campaign",
     "letters.Letter": "campaign",
     "letters.PaperSheet": "letter__campaign",
     "letters.Update": "letter__campaign",
+    "resolutions.PassedResolution": "campaign",
     "signatories.Signatory": "letter__campaign",
 }
 

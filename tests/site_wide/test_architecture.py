@@ -8,7 +8,16 @@ so a lazy import that closes a circle fails here too.
 import grimp
 import pytest
 
-APPS = ("campaign", "config", "letters", "mailing", "signatories", "teams")
+APPS = (
+    "attendance",
+    "campaign",
+    "config",
+    "letters",
+    "mailing",
+    "resolutions",
+    "signatories",
+    "teams",
+)
 
 # What signatories may take from letters. Everywhere: the Letter model its rows point
 # at. In its entry points only: the letter's read side (the sign view shows the letter

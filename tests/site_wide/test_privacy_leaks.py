@@ -8,6 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from attendance import tokens as attendance_tokens
+from attendance.models import SignUp
 from letters.models import Reply, Update
 from letters.services.lifecycle import letter_transition
 from signatories import tokens
@@ -147,6 +149,52 @@ def test_no_public_url_shows_an_email_a_hidden_name_or_an_ip(client, world, on_c
         ),
         "signatories:confirm": reverse("signatories:confirm", kwargs={"token": confirm}),
     }
+    # Event sign-ups (attendance/): the pages count them and never name them.
+    attending = SignUp.objects.create(
+        event=event, name="Attending Person", email="attending@example.net", people=2
+    )
+    SignUp.objects.create(event=event, name="Attending Unconfirmed", email="unc@example.net")
+    SignUp.objects.filter(pk=attending.pk).update(confirmed_at="2026-01-01T00:00Z")
+    event_url_kwargs = {"slug": event.campaign.slug, "pk": event.pk}
+    urls |= {
+        "attendance:event": event.get_absolute_url(),
+        "attendance:thanks": reverse("attendance:thanks", kwargs=event_url_kwargs),
+        "attendance:confirm": reverse(
+            "attendance:confirm",
+            kwargs={"token": attendance_tokens.make_token(attending, attendance_tokens.CONFIRM)},
+        ),
+        "attendance:cancel": reverse(
+            "attendance:cancel",
+            kwargs={"token": attendance_tokens.make_token(attending, attendance_tokens.CANCEL)},
+        ),
+    }
+    # Bodies that passed the resolution (resolutions/): an approved report and its reporter's
+    # address, which no page shows; the campaign of `event` publishes the model resolution.
+    from campaign.models import Resource
+    from resolutions import services as resolution_services
+    from resolutions.tokens import LINKS as resolution_links
+
+    Resource.objects.create(
+        campaign=event.campaign, kind="model_resolution", title="Model", body="This union notes"
+    )
+    reported, _ = resolution_services.resolution_report(
+        campaign=event.campaign,
+        email="reporting.secretary@example.net",
+        body="Central Line West branch",
+        organisation="RMT",
+        level="branch",
+        passed_on="2012-11-01",
+    )
+    urls |= {
+        "resolutions:report": reverse("resolutions:report", args=[event.campaign.slug]),
+        "resolutions:sent": reverse("resolutions:sent", args=[event.campaign.slug]),
+        "resolutions:confirm": reverse(
+            "resolutions:confirm",
+            kwargs={"token": resolution_links.make(reported, "confirm")},
+        ),
+    }
+    # The mail provider's webhook (mailing/webhooks.py): takes signed POSTs only, shows nothing.
+    urls["mailing:mailgun_events"] = reverse("mailing:mailgun_events")
     assert set(urls) == public_url_names()
 
     pages = {name: client.get(url, follow=True) for name, url in urls.items()}
@@ -156,7 +204,10 @@ def test_no_public_url_shows_an_email_a_hidden_name_or_an_ip(client, world, on_c
     pages["delivered letter"] = client.get(world["delivered"].get_absolute_url())
 
     secrets = [s.email for s in Signatory.objects.exclude(email="")] + [
+        "attending@example.net",
+        "unc@example.net",
         "new.signer@example.net",
+        "reporting.secretary@example.net",
         IP,
     ]
     hidden = [
@@ -167,6 +218,8 @@ def test_no_public_url_shows_an_email_a_hidden_name_or_an_ip(client, world, on_c
         "Hidden Person",
         "Secret Employer",
         "Suspect Person",
+        "Attending Person",
+        "Attending Unconfirmed",
     ]
     for label, response in pages.items():
         body = body_text(response)

@@ -3,11 +3,14 @@ import re
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
+from attendance.services import sign_up_add_confirmed
 from campaign import demo
 from campaign.models import Campaign, Demand, Event, Resource
 from letters.models import Letter, LetterTranslation
 from letters.services.lifecycle import letter_transition
+from resolutions.models import PassedResolution, ResolutionStep
 from signatories.models import Signatory
 from signatories.roles import MODERATORS, ORGANISERS, roles_setup
 from signatories.services.entry import signatory_add_approved
@@ -44,6 +47,7 @@ class Command(BaseCommand):
         Resource.objects.update_or_create(
             campaign=campaign, title=resolution.pop("title"), defaults=resolution
         )
+        self._passed_resolutions(campaign)
         hand_in_day = demo.next_anniversary()
         events = {}
         for data in demo.events(hand_in_day):
@@ -52,6 +56,10 @@ class Command(BaseCommand):
             events[key], _ = Event.objects.update_or_create(
                 campaign=campaign, title=data.pop("title"), defaults=data
             )
+
+        for key, sign_ups in demo.EVENT_SIGN_UPS.items():
+            for sign_up in sign_ups:
+                sign_up_add_confirmed(event=events[key], **sign_up)
 
         letter, _ = Letter.objects.update_or_create(
             slug=demo.LETTER["slug"],
@@ -92,6 +100,28 @@ class Command(BaseCommand):
         )
         if not no_login:
             self._organiser_login(campaign)
+
+    def _passed_resolutions(self, campaign):
+        """The bodies that passed the resolution, as an organiser would type them in."""
+        for data in demo.PASSED_RESOLUTIONS:
+            data = dict(data)
+            steps = data.pop("steps")
+            report, _ = PassedResolution.objects.update_or_create(
+                campaign=campaign,
+                body=data.pop("body"),
+                organisation=data.pop("organisation"),
+                defaults={
+                    **data,
+                    "source": PassedResolution.Source.ORGANISER,
+                    "status": PassedResolution.Status.APPROVED,
+                    "confirmed_at": timezone.now(),
+                },
+            )
+            for step in steps:
+                step = dict(step)
+                ResolutionStep.objects.update_or_create(
+                    resolution=report, to_body=step.pop("to_body"), defaults=step
+                )
 
     def _organiser_login(self, campaign):
         """Two staff logins in the two roles, as a real campaign would set them up: the
