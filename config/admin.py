@@ -1,5 +1,6 @@
 """Admin building blocks every app uses: read-only history, and one guard for custom pages."""
 
+import dataclasses
 import functools
 
 from django.contrib import admin
@@ -18,6 +19,26 @@ def is_admin_path(path):
     return path.startswith(ADMIN_PATH)
 
 
+@dataclasses.dataclass(frozen=True)
+class WaitingWork:
+    """A line of the admin index's *Waiting for you*: "3 reports awaiting approval"."""
+
+    count: int
+    text: str  # with the count in it
+    url: str
+
+
+_WAITING = []
+
+
+def register_waiting_work(function):
+    """An app says what work waits for a user (function(request) -> [WaitingWork]); each app
+    registers in its ready(), as with the sweeps, so config imports no app."""
+    if function not in _WAITING:
+        _WAITING.append(function)
+    return function
+
+
 class OrganisersAdminSite(admin.AdminSite):
     """The admin as organisers meet it: their work first, the machinery last and named so."""
 
@@ -34,6 +55,11 @@ class OrganisersAdminSite(admin.AdminSite):
         "campaign": ["Campaign", "Event", "Demand", "Resource"],
         "teams": ["ContactView", "CampaignMember"],
     }
+
+    def index(self, request, extra_context=None):
+        """The index with what waits for this user on top, each line a link to it."""
+        waiting = [work for function in _WAITING for work in function(request) if work.count]
+        return super().index(request, {**(extra_context or {}), "waiting": waiting})
 
     def get_app_list(self, request, app_label=None):
         apps = super().get_app_list(request, app_label)

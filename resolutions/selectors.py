@@ -4,10 +4,13 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from django.db.models import Prefetch
+from django.urls import reverse
 
 from campaign.models import Resource
+from config.admin import WaitingWork
 from letters.models import Letter
 from resolutions.models import LEVEL_HEADINGS, Level, PassedResolution, ResolutionStep
+from teams.access import team_filter
 
 
 @dataclass
@@ -65,3 +68,14 @@ def campaign_open_letter(*, campaign):
         .prefetch_related("translations")
         .first()
     )
+
+
+def resolutions_waiting(request):
+    """For the admin index: confirmed reports no one has decided on, on the user's campaigns."""
+    if not request.user.has_perm("resolutions.change_passedresolution"):
+        return []
+    awaiting = team_filter(PassedResolution.objects.awaiting_approval(), request.user, "campaign")
+    count = awaiting.count()
+    text = f"{count} report{'s' if count != 1 else ''} of a resolution passed, awaiting approval"
+    url = reverse("admin:resolutions_passedresolution_changelist") + "?state=awaiting"
+    return [WaitingWork(count, text, url)]

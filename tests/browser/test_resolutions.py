@@ -139,8 +139,12 @@ def test_an_organiser_approves_a_report_records_the_step_up_and_signs_the_body_i
         sign_letter=letter,
     )
     log_in(page, live_server, "organiser")
-    page.get_by_role("link", name="Resolutions passed").click()
-    page.get_by_role("link", name="Awaiting approval").click()
+    # The index says what waits, and links to it.
+    validated("admin index with work waiting")
+    page.get_by_role("link", name="1 report of a resolution passed, awaiting approval").click()
+    expect(page.locator("#changelist-filter li.selected").first).to_contain_text(
+        "Awaiting approval"
+    )
     validated("resolutions list, awaiting approval")
     page.get_by_role("link", name="RMT Central Line West branch").click()
     expect(page.locator(".lifecycle")).to_contain_text("This report is awaiting approval")

@@ -58,3 +58,50 @@ def test_our_own_pages_carry_the_admin_breadcrumbs(admin_client):
     html = html.decode()
     assert '<ol class="breadcrumbs">' in html
     assert '<li aria-current="page">Type in paper sign-ups</li>' in html
+
+
+def test_the_index_says_what_waits_for_this_user_and_links_to_it(
+    organiser_client, moderator_client, django_user_model, roles
+):
+    from django.utils import timezone
+
+    from resolutions.models import PassedResolution
+    from tests.factories import SignatoryFactory
+
+    letter = LetterFactory()
+    SignatoryFactory.create_batch(3, letter=letter, status="pending")
+    SignatoryFactory(letter=letter, status="pending", suspicion="rate", confirmed_at=None)
+    SignatoryFactory(letter=letter)  # approved: nothing to do
+    PassedResolution.objects.create(
+        campaign=letter.campaign,
+        body="Bakerloo branch",
+        level="branch",
+        passed_on="2012-11-20",
+        email="secretary@example.net",
+        confirmed_at=timezone.now(),
+    )
+    index = reverse("admin:index")
+
+    html = organiser_client.get(index).content.decode()
+    assert "Waiting for you" in html
+    queue = "/admin/signatories/signatory/?queue="
+    assert f'<a href="{queue}awaiting">3 signatures awaiting a decision</a>' in html
+    assert (
+        '<a href="/admin/signatories/signatory/?queue=suspect">1 signature held as suspect</a>'
+        in html
+    )
+    assert "1 report of a resolution passed, awaiting approval" in html
+    assert "1 report" in moderator_client.get(index).content.decode()  # moderators decide too
+
+    # Another team's work is not theirs: an organiser of another campaign sees none of it.
+    from teams.models import Role
+    from teams.services import team_member_set
+
+    elsewhere = django_user_model.objects.create_user("elsewhere", is_staff=True)
+    elsewhere.groups.add(roles["Organisers"])
+    team_member_set(campaign=CampaignFactory(), user=elsewhere, role=Role.ORGANISER)
+    from django.test import Client
+
+    other = Client()
+    other.force_login(elsewhere)
+    assert "Waiting for you" not in other.get(index).content.decode()
