@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from attendance.models import EventAttendance, SignUp
-from teams.access import may_see_contacts, may_see_contacts_everywhere
+from teams.access import ORGANISER, may_see_contacts, may_see_contacts_everywhere, team_filter
 from teams.admin import TeamScopedAdmin
-from teams.models import ContactView, LookedAt
+from teams.models import LookedAt
+from teams.services import contact_view_record_beside
 
 CONFIRMED = Q(sign_ups__confirmed_at__isnull=False)
 
@@ -91,6 +92,17 @@ class SignUpAdmin(TeamScopedAdmin, admin.ModelAdmin):
     def email_address(self, sign_up):
         return sign_up.email
 
+    # Who is coming is for a campaign's organisers: its moderators see the counts only
+    # (EventAttendanceAdmin), also when they organise another campaign.
+    def get_queryset(self, request):
+        rows = admin.ModelAdmin.get_queryset(self, request)
+        return team_filter(rows, request.user, self.team_path, ORGANISER)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self._team_allows(
+            request, obj, ORGANISER
+        )
+
     def get_list_display(self, request):
         columns = list(super().get_list_display(request))
         if may_see_contacts_everywhere(request.user):
@@ -123,12 +135,10 @@ class SignUpAdmin(TeamScopedAdmin, admin.ModelAdmin):
             event, count = shown.get(sign_up.event_id, (sign_up.event, 0))
             shown[sign_up.event_id] = (event, count + 1)
         for event, count in shown.values():
-            ContactView.objects.create(
+            contact_view_record_beside(
                 user=request.user,
-                username=request.user.get_username(),
                 campaign_id=event.campaign_id,
-                letter=None,
-                letter_title=f"Sign-ups for {event.title}"[:200],
+                title=f"Sign-ups for {event.title}",
                 what=what,
                 addresses=count,
             )

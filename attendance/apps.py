@@ -8,9 +8,14 @@ class AttendanceConfig(AppConfig):
 
     def ready(self):
         from attendance import outboxes  # noqa: F401 - registers the sign-ups' outboxes
+        from attendance.models import SignUp
         from attendance.services import sign_ups_purge
         from campaign.models import Event
         from mailing import sweeps
+        from signatories.services.encryption import register_address_model
+
+        # Its addresses move to a new key with the signatures' (reencrypt_emails).
+        register_address_model(SignUp)
 
         # Who said they would come to a protest is sensitive: gone a few days after it.
         sweeps.register(sign_ups_purge)

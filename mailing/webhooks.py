@@ -89,16 +89,25 @@ class MailgunEvents(MailgunTrackingWebhookView):
                     int(time.time() - timestamp),
                 )
                 return []
-            if not cache.add(
-                f"mailgun-token:{hashlib.sha256(token.encode()).hexdigest()}", 1, max_age
-            ):
+            key = f"mailgun-token:{hashlib.sha256(token.encode()).hexdigest()}"
+            if cache.get(key):
                 logger.warning("A signed Mailgun event was sent again with its token: not read")
                 return []
+            request.mailgun_token_key = key  # taken once its events are recorded (post)
             return super().parse_events(request)
         except (KeyError, TypeError, ValueError, AttributeError):
             raise AnymailWebhookValidationFailure(
                 "A signed Mailgun event in a format not understood"
             ) from None
+
+    def post(self, request, *args, **kwargs):
+        """The token counts as taken only once its events are recorded: if recording fails
+        (the database away: a 500), Mailgun's retry with the same token is read."""
+        response = super().post(request, *args, **kwargs)
+        key = getattr(request, "mailgun_token_key", None)
+        if key is not None and response.status_code == 200:
+            cache.set(key, 1, settings.MAILGUN_EVENT_MAX_AGE_SECONDS)
+        return response
 
 
 def provider_configured():

@@ -19,6 +19,8 @@ from teams.access import (
     team_allows,
 )
 from teams.admin import TeamScopedAdmin
+from teams.models import LookedAt
+from teams.services import contact_view_record_beside
 
 
 class ResolutionStepInline(LabelledTabularInline):
@@ -132,6 +134,13 @@ class PassedResolutionAdmin(TeamScopedAdmin, admin.ModelAdmin):
         changed = resolutions_decide(queryset=queryset, approve=approve, moderator=request.user)
         word = "approved" if approve else "rejected"
         messages.success(request, f"{changed} report{'s' if changed != 1 else ''} {word}.")
+        signed = 0 if approve else queryset.filter(signatory__isnull=False).count()
+        if signed:
+            messages.warning(
+                request,
+                f"{signed} of them had signed the letter and still stand on it: a name comes "
+                "off a letter on the signature's own page (reject it there).",
+            )
         if unconfirmed:
             messages.warning(
                 request,
@@ -194,6 +203,14 @@ class PassedResolutionAdmin(TeamScopedAdmin, admin.ModelAdmin):
         return redirect("admin:resolutions_passedresolution_change", resolution.pk)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.email and may_see_contacts(request.user, obj.campaign_id):
+            # The reporter's address is on screen: in the campaign's access log.
+            contact_view_record_beside(
+                user=request.user,
+                campaign_id=obj.campaign_id,
+                title=f"Report: {obj.full_name}",
+                what=LookedAt.SIGNATURE_PAGE,
+            )
         if obj is not None:
             context["may_decide"] = self.has_change_permission(request, obj)
             context["may_sign"] = self._may_sign(request, obj)

@@ -169,10 +169,10 @@ class PassedResolution(models.Model):
                 condition=~Q(source=Source.WEB) | ~Q(email_hash=""),
                 name="resolution_from_web_has_email",
             ),
-            # A body is signed in only with its consent, once approved.
+            # A body is signed in only with its consent (approval is the service's check:
+            # a report rejected later keeps its signature, whose removal is its own act).
             models.CheckConstraint(
-                condition=Q(signatory__isnull=True)
-                | (Q(status=Status.APPROVED) & Q(sign_letter__isnull=False)),
+                condition=Q(signatory__isnull=True) | Q(sign_letter__isnull=False),
                 name="resolution_signs_with_consent",
             ),
             # Sent again (a double tap, a second try), a report is the same report.

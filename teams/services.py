@@ -46,6 +46,22 @@ def team_groups_sync(user):
         user.save(update_fields=["is_staff"])
 
 
+def contact_view_record_beside(*, user, campaign_id, title, what, addresses=1):
+    """Write down a look at addresses kept beside a campaign's letters: an event's sign-ups,
+    a report of a resolution passed. `title` says what, in the log's letter column."""
+    if not addresses:
+        return None
+    return ContactView.objects.create(
+        user=user if getattr(user, "pk", None) else None,
+        username=getattr(user, "username", "") or "(server command)",
+        campaign_id=campaign_id,
+        letter=None,
+        letter_title=title[:200],
+        what=what,
+        addresses=addresses,
+    )
+
+
 def contact_view_record(*, user, letter, what, addresses):
     """Write down a look at `addresses` e-mail addresses of `letter`'s signatories.
 

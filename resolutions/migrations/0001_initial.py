@@ -99,7 +99,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='passedresolution',
-            constraint=models.CheckConstraint(condition=models.Q(('signatory__isnull', True), models.Q(('status', 'approved'), ('sign_letter__isnull', False)), _connector='OR'), name='resolution_signs_with_consent'),
+            constraint=models.CheckConstraint(condition=models.Q(('signatory__isnull', True), ('sign_letter__isnull', False), _connector='OR'), name='resolution_signs_with_consent'),
         ),
         migrations.AddConstraint(
             model_name='passedresolution',

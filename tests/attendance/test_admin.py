@@ -93,3 +93,27 @@ def test_another_campaign_s_sign_ups_are_out_of_sight(signed_up, roles, django_u
     )
     counts = client.get(reverse("admin:attendance_eventattendance_changelist"))
     assert signed_up.title not in counts.content.decode()
+
+
+def test_who_is_coming_stays_hidden_from_a_campaign_s_moderator_who_organises_another(
+    signed_up, roles, django_user_model
+):
+    from django.test import Client
+
+    from teams.services import team_member_set
+    from tests.factories import CampaignFactory
+
+    user = django_user_model.objects.create_user("both", password="x", is_staff=True)
+    user.groups.add(roles["Organisers"])  # organises one campaign: has the permission
+    team_member_set(campaign=CampaignFactory(), user=user, role="organiser")
+    team_member_set(campaign=signed_up.campaign, user=user, role="moderator")
+    client = Client()
+    client.force_login(user)
+
+    html = client.get(reverse("admin:attendance_signup_changelist")).content.decode()
+    assert "Ada Lovelace" not in html
+    sign_up = signed_up.sign_ups.first()
+    page = client.get(reverse("admin:attendance_signup_change", args=[sign_up.pk]))
+    assert page.status_code in {403, 404}
+    counts = client.get(reverse("admin:attendance_eventattendance_changelist"))
+    assert signed_up.title in counts.content.decode()  # the number is theirs to see

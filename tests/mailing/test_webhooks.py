@@ -219,3 +219,26 @@ def test_an_event_signed_long_ago_is_not_read(client, mailgun_on, settings):
     response = mailgun.post(client, mailgun.payload(mailgun.hard_bounce(ADDRESS), block=old))
     assert response.status_code == 200
     assert not is_suppressed(ADDRESS)
+
+
+def test_an_event_that_could_not_be_recorded_is_read_when_mailgun_sends_it_again(
+    client, mailgun_on, monkeypatch
+):
+    from django.db import OperationalError
+
+    from mailing import webhooks
+
+    block = mailgun.signature()
+    body = mailgun.payload(mailgun.hard_bounce(ADDRESS), block=block)
+
+    def database_away(*args, **kwargs):
+        raise OperationalError("the database is restarting")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(webhooks, "suppress", database_away)
+        client.raise_request_exception = False
+        assert mailgun.post(client, body).status_code >= 500
+    assert not is_suppressed(ADDRESS)
+
+    assert mailgun.post(client, body).status_code == 200  # Mailgun's retry, same token
+    assert is_suppressed(ADDRESS)

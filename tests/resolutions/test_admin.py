@@ -222,3 +222,33 @@ def test_another_teams_report_is_a_404(client, django_user_model, roles, campaig
     assert client.get(change_url(resolution)).status_code == 404
     assert client.post(decide_url(resolution, "approve")).status_code == 404
     assert "RMT" not in client.get(reverse(CHANGELIST)).text.split("</thead>")[-1]
+
+
+def test_a_report_rejected_after_its_body_signed_keeps_the_signature_and_says_so(
+    organiser_client, campaign
+):
+    resolution = PassedResolutionFactory(campaign=campaign, sign_letter=campaign.letters.get())
+    organiser_client.post(decide_url(resolution, "sign"))
+    response = organiser_client.post(decide_url(resolution, "reject"), follow=True)
+    assert response.status_code == 200
+    assert "had signed the letter and still stand on it" in response.text
+    resolution.refresh_from_db()
+    assert resolution.status == "rejected" and resolution.signatory is not None
+    assert Signatory.objects.get().status == "approved"
+
+
+def test_a_look_at_the_reporters_address_is_in_the_access_log(
+    organiser_client, moderator_client, campaign
+):
+    from teams.models import ContactView
+
+    resolution = PassedResolutionFactory(campaign=campaign, email="reporter@example.net")
+    moderator_client.get(change_url(resolution))
+    assert not ContactView.objects.exists()  # nothing shown, nothing logged
+    organiser_client.get(change_url(resolution))
+    [look] = ContactView.objects.all()
+    assert (look.username, look.campaign_id, look.letter_title) == (
+        organiser_client.user.username,
+        campaign.pk,
+        "Report: RMT " + resolution.body,
+    )

@@ -311,3 +311,42 @@ def test_the_admin_says_plainly_when_addresses_cannot_be_opened(admin_client, le
     # Pages that need no address are not affected.
     assert admin_client.get(reverse("admin:letters_letter_changelist")).status_code == 200
     assert admin_client.get(letter.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.django_db
+def test_every_stored_address_moves_to_the_new_keys_and_the_suppression_list_follows(
+    letter, settings
+):
+    """Event sign-ups and reports keep addresses in the same fields; the suppression list keeps
+    only a hash, which must follow the new index key or a complaint would be forgotten."""
+    from attendance.models import SignUp
+    from mailing.models import SuppressionReason
+    from mailing.suppression import is_suppressed, suppress
+    from resolutions.models import PassedResolution
+    from tests.factories import EventFactory
+
+    old = crypto.new_key()
+    settings.EMAIL_ENCRYPTION_KEYS = [old]
+    SignatoryFactory(letter=letter, email="complained@example.net")
+    sign_up = SignUp.objects.create(event=EventFactory(), email="coming@example.net")
+    report = PassedResolution.objects.create(
+        campaign=letter.campaign,
+        body="Bakerloo branch",
+        level="branch",
+        passed_on="2012-11-20",
+        email="secretary@example.net",
+    )
+    suppress("complained@example.net", reason=SuppressionReason.COMPLAINED)
+
+    settings.EMAIL_ENCRYPTION_KEYS = [crypto.new_key(), old]
+    settings.EMAIL_INDEX_KEY = crypto.new_key()
+    assert not is_suppressed("complained@example.net")  # until the command runs
+    out = io.StringIO()
+    call_command("reencrypt_emails", stdout=out)
+    assert "Done: 3 of 3 addresses re-encrypted" in out.getvalue()
+
+    settings.EMAIL_ENCRYPTION_KEYS = settings.EMAIL_ENCRYPTION_KEYS[:1]  # the old key can go
+    assert SignUp.objects.get(pk=sign_up.pk).email == "coming@example.net"
+    assert PassedResolution.objects.get(pk=report.pk).email == "secretary@example.net"
+    assert SignUp.objects.filter(email_hash=crypto.blind_index("coming@example.net")).exists()
+    assert is_suppressed("complained@example.net")

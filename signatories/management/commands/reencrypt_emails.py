@@ -9,8 +9,10 @@ from signatories.services.encryption import signatories_reencrypt
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every signatory's e-mail address under the newest of EMAIL_ENCRYPTION_KEYS "
-        "and re-hash it under EMAIL_INDEX_KEY. Resumable: rows already done are only read."
+        "Re-encrypt every stored e-mail address (signatures, event sign-ups, reports of a "
+        "resolution passed) under the newest of EMAIL_ENCRYPTION_KEYS and re-hash it under "
+        "EMAIL_INDEX_KEY, the suppression list's hashes with it. Resumable: rows already done "
+        "are only read."
     )
 
     def add_arguments(self, parser):
