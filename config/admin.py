@@ -144,9 +144,14 @@ class ReadOnlyAdminMixin:
         return False
 
 
+def is_number(text):
+    """Digits 0-9 only: str.isdigit() also takes "²" and "٣", which int() refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def object_or_404(queryset, object_id):
     """The admin passes ids from the URL as text; anything not a number is a 404, not a 500."""
-    if not str(object_id).isdigit():
+    if not is_number(str(object_id)):
         raise Http404("No such object.")
     return get_object_or_404(queryset, pk=object_id)
 

@@ -294,6 +294,8 @@ TOKEN_GUESS_LIMIT_PER_10_MINUTES = env_int("TOKEN_GUESS_LIMIT_PER_10_MINUTES", 2
 # Reports that a body passed the resolution, from one address in an hour: a union
 # office reporting for its branches gets through; a script filling inboxes does not.
 REPORTS_PER_HOUR_PER_IP = env_int("REPORTS_PER_HOUR_PER_IP", 20)
+# Confirmation links to one address, for reports of different bodies: more wait an hour.
+REPORT_MAILS_PER_ADDRESS_PER_HOUR = env_int("REPORT_MAILS_PER_ADDRESS_PER_HOUR", 3)
 # Addresses or networks of our own reverse proxies; only their X-Forwarded-For is believed.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 

@@ -36,12 +36,10 @@ class SuppressionAddForm(forms.ModelForm):
 
     def clean_address(self):
         digest = address_hash(self.cleaned_data["address"])
-        existing = Suppression.objects.filter(email_hash=digest).first()
-        if existing is not None:
-            raise ValidationError(
-                f"This address is already suppressed (since {existing.created_at:%d %b %Y}, "
-                f"{existing.get_reason_display().lower()})."
-            )
+        if Suppression.objects.filter(email_hash=digest).exists():
+            # Not when or why: that would tell whoever types an address that it once got
+            # mail from this site, and bounced or complained.
+            raise ValidationError("This address is already on the list.")
         self.instance.email_hash = digest
         return ""  # not kept in cleaned_data past this point either
 
@@ -104,6 +102,14 @@ class SuppressionAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False  # a row is a fact from the provider or an organiser: lift it, or leave it
 
+    def has_delete_permission(self, request, obj=None):
+        """A complaint is the person's own "no more mail": only a superuser lifts one (any
+        organiser may lift a bounce, say once the supporter's mailbox works again)."""
+        allowed = super().has_delete_permission(request, obj)
+        if obj is not None and obj.reason == SuppressionReason.COMPLAINED:
+            return allowed and request.user.is_superuser
+        return allowed
+
     def save_model(self, request, obj, form, change):
         obj.added_by = request.user
         super().save_model(request, obj, form, change)
@@ -136,6 +142,18 @@ class SuppressionAdmin(admin.ModelAdmin):
         description="Lift the selected suppressions (mail may go again)", permissions=["delete"]
     )
     def lift_selected(self, request, queryset):
+        if not request.user.is_superuser:
+            kept = queryset.filter(reason=SuppressionReason.COMPLAINED).count()
+            queryset = queryset.exclude(reason=SuppressionReason.COMPLAINED)
+            if kept:
+                self.message_user(
+                    request,
+                    f"{kept} complaint{'s' * (kept != 1)} left on the list: only a superuser "
+                    "lifts a complaint (the person asked for no more mail).",
+                    messages.WARNING,
+                )
+        # In *Recent actions* and each row's history, as a deletion in the admin is.
+        self.log_deletions(request, queryset)
         count = 0
         for suppression in queryset:
             lift(suppression)

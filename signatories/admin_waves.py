@@ -25,7 +25,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from config.admin import object_or_404
+from config.admin import is_number, object_or_404
 from letters.models import Letter
 from signatories import waves
 from signatories.models import ModerationAction, SigningPause
@@ -145,7 +145,7 @@ class WavePages:
             raise PermissionDenied
         letters = self._team_letters(request).order_by("title")
         chosen = request.GET.get("letter", "")
-        if chosen.isdigit():
+        if is_number(chosen):
             return redirect("admin:signatories_waves_letter", chosen)
         only = list(letters[:2])
         if len(only) == 1:
@@ -210,14 +210,17 @@ class WavePages:
         params = request.POST if request.method == "POST" else request.GET
         decision = params.get("decision", "")
         kind = params.get("kind", "")
-        since = parse_datetime(params.get("since", "")[:40])
+        try:
+            since = parse_datetime(params.get("since", "")[:40])
+        except ValueError:  # well formed, but no such moment ("2024-13-01T00:00")
+            since = None
         upto = params.get("upto", "")
         back = reverse("admin:signatories_waves_letter", args=[letter.pk])
         if (
             decision not in DECISION_WORDS
             or kind not in ClusterKind.values
             or since is None
-            or not upto.isdigit()
+            or not is_number(upto)
         ):
             return TemplateResponse(
                 request,
@@ -302,7 +305,7 @@ class WavePages:
 
     def wave_undo_view(self, request, action_id):
         """What undoing a wave's decision puts back, and who is left alone (GET); undo (POST)."""
-        if not str(action_id).isdigit():
+        if not is_number(str(action_id)):
             raise Http404("No such decision.")
         action = (
             ModerationAction.objects.filter(letter__in=self._team_letters(request), pk=action_id)

@@ -228,7 +228,10 @@ class Signatory(models.Model):
         choices=SignatorySuspicion.choices,
         default=SignatorySuspicion.NONE,
         blank=True,
-        help_text="Set by the abuse checks: held for a moderator even on a post-moderated letter.",
+        help_text=(
+            "Set by the abuse checks. A shared address is only marked (a meeting, an office); "
+            "the others hold the signature for a moderator, even on a post-moderated letter."
+        ),
     )
     language = models.CharField(
         max_length=10,

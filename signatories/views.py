@@ -35,9 +35,11 @@ def sign(request, slug):
         return redirect("letters:detail", slug=letter.slug)
     pause = signing_pause_current()
     if pause.paused:
-        # Paused on every letter: nothing is read from the form, stored or counted.
+        # Paused on every letter: nothing is read from the form, stored or counted. A 409,
+        # as for a closed letter: the request is understood and refused for the letter's
+        # state; a 5xx would log every bot's attempt as a server error.
         context = {"letter": letter, "pause": pause}
-        return render(request, "signatories/signing_paused.html", context, status=503)
+        return render(request, "signatories/signing_paused.html", context, status=409)
     ip = abuse.client_ip(request)
     if abuse.sign_attempt_blocked(ip):
         response = render(request, "429.html", status=429)

@@ -11,7 +11,8 @@ Four signs of a wave, each a kind of cluster:
 - bursts: runs of minutes with many signatures each.
 
 Bounded at any size: the window is the newest WINDOW_ROWS signatures since a
-chosen time, read newest first off `signatory_moderation_idx` (letter,
+chosen time, of signatures from the web form (organisers' entries are vouched
+for), read newest first off `signatory_moderation_idx` (letter,
 status, -created_at), once for the signatures awaiting a decision and once
 for the approved: a letter of six million names costs what one of 20,000
 does. Rejected and withdrawn signatures are not read: there is nothing left
@@ -231,9 +232,11 @@ def wave_window(*, letter, since, upto=None):
     WINDOW_ROWS + 1 (so `capped` can be told): never more rows than that, at
     any size of list. Withdrawn ones are dropped by the same reads.
     """
-    base = Signatory.objects.filter(letter=letter, created_at__gte=since).filter(
-        States.NOT_WITHDRAWN
-    )
+    # Web signatures only: names organisers typed in or imported (paper sheets, a list
+    # brought over) are vouched for, and came in bursts of their own making.
+    base = Signatory.objects.filter(
+        letter=letter, created_at__gte=since, source=Signatory.Source.WEB
+    ).filter(States.NOT_WITHDRAWN)
     if upto is not None:
         base = base.filter(pk__lte=upto)
     found = []

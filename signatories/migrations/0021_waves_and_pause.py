@@ -183,7 +183,11 @@ class Migration(migrations.Migration):
                     ("wave", "Held with a bot wave by a moderator"),
                 ],
                 default="",
-                help_text="Set by the abuse checks: held for a moderator even on a post-moderated letter.",
+                help_text=(
+                    "Set by the abuse checks. A shared address is only marked (a meeting, an "
+                    "office); the others hold the signature for a moderator, even on a "
+                    "post-moderated letter."
+                ),
                 max_length=20,
             ),
         ),

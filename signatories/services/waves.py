@@ -13,8 +13,10 @@ decision made it) is left alone and counted as such.
 import itertools
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from signatories.models import ModerationAction, ModerationEntry, Signatory, States
 from signatories.services.moderation import DECISION_BATCH, signatories_decide
@@ -92,7 +94,10 @@ def is_undoable(action):
     return (
         action.letter_id is not None
         and action.decision in WAVE_DECISIONS
-        and not ModerationAction.objects.filter(undoes=action).exists()
+        # An undo cut short (its note is written last) may be pressed again to finish it.
+        and not ModerationAction.objects.filter(undoes=action)
+        .exclude(note="", decided_at__lt=timezone.now() - UNDO_CUT_SHORT)
+        .exists()
     )
 
 
@@ -110,6 +115,8 @@ class UndoPlan:
 
 
 LEFT_ALONE_SAMPLES = 8
+# An undo still without its note this long after it began was cut short: it can be finished.
+UNDO_CUT_SHORT = timedelta(minutes=10)
 
 
 def _entry_chunks(action):
@@ -190,7 +197,18 @@ def wave_undo(*, action, moderator):
                 undoes=action,
             )
     except IntegrityError:
-        raise NotUndoable from None
+        # Undone already, or being undone by someone else now, or an undo cut short (a
+        # worker killed, a lock timeout between batches). Its note is written last: an
+        # undo left without one for UNDO_CUT_SHORT is finished here; a run takes seconds.
+        cut_short = timezone.now() - UNDO_CUT_SHORT
+        undo = ModerationAction.objects.filter(
+            undoes=action, note="", decided_at__lt=cut_short
+        ).first()
+        if undo is None:
+            raise NotUndoable from None
+    restored = set(
+        ModerationEntry.objects.filter(action=undo).values_list("signatory_id", flat=True)
+    )
     sets_suspicion = WAVE_DECISIONS[action.decision][1] is not None
     plan = UndoPlan()
     for chunk in _entry_chunks(action):
@@ -200,6 +218,9 @@ def wave_undo(*, action, moderator):
             back = {}
             entries = []
             for entry, row, undoable in batch:
+                if entry[1] in restored:  # put back by the run that was cut short
+                    plan.back_to[entry[2]] = plan.back_to.get(entry[2], 0) + 1
+                    continue
                 if not undoable:
                     _note_left_alone(plan, entry, row)
                     continue

@@ -118,6 +118,10 @@ def test_a_superuser_pauses_signing_and_the_phone_shows_the_message_then_the_for
     expect(page.locator("#sign")).to_contain_text(message)
     expect(page.get_by_role("heading", name="Signing is paused for now")).to_be_visible()
     expect(page.get_by_role("button", name="Sign the letter")).to_have_count(0)
+    # On a phone the box is below the letter: the top of the page says so, and leads to it.
+    page.evaluate("window.scrollTo(0, 0)")
+    page.get_by_role("link", name="Signing is paused for now").click()
+    expect(page.locator("#sign")).to_be_in_viewport()
     expect(page.get_by_label("E-mail")).to_have_count(0)
     validated("letter page, signing paused")
 

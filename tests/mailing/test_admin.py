@@ -61,7 +61,9 @@ def test_an_address_already_there_is_said_so_and_not_added_twice(organiser_clien
     response = organiser_client.post(ADD, {"address": "BOUNCED.member@rmt.org.uk"})
 
     assert response.status_code == 200
-    assert "already suppressed" in response.content.decode()
+    html = response.content.decode()
+    assert "This address is already on the list." in html
+    assert "since" not in html and "Bounced" not in html  # nor when, nor why
     assert Suppression.objects.count() == 1
 
 
@@ -88,12 +90,30 @@ def test_lifting_one_from_its_page_says_so(organiser_client, bounced):
 
 
 def test_lifting_the_selected_from_the_list(organiser_client, bounced):
-    other, _ = suppress("other@example.net", reason=SuppressionReason.COMPLAINED)
+    from django.contrib.admin.models import DELETION, LogEntry
+
+    other, _ = suppress("other@example.net", reason=SuppressionReason.MANUAL)
+    complaint, _ = suppress("complained@example.net", reason=SuppressionReason.COMPLAINED)
+    selected = [bounced.pk, other.pk, complaint.pk]
     response = organiser_client.post(
-        LIST, {"action": "lift_selected", "_selected_action": [bounced.pk, other.pk]}, follow=True
+        LIST, {"action": "lift_selected", "_selected_action": selected}, follow=True
     )
 
-    assert "2 suppressions lifted" in response.content.decode()
+    html = response.content.decode()
+    assert "2 suppressions lifted" in html
+    assert "1 complaint left on the list: only a superuser lifts a complaint" in html
+    assert list(Suppression.objects.all()) == [complaint]
+    # In the admin's record, as any deletion is.
+    logged = LogEntry.objects.filter(action_flag=DELETION, user=organiser_client.user)
+    assert logged.count() == 2
+
+
+def test_a_complaint_is_lifted_by_a_superuser_only(organiser_client, admin_client):
+    complaint, _ = suppress("complained@example.net", reason=SuppressionReason.COMPLAINED)
+    url = reverse("admin:mailing_suppression_delete", args=[complaint.pk])
+    assert organiser_client.post(url, {"post": "yes"}).status_code == 403
+    assert Suppression.objects.exists()
+    admin_client.post(url, {"post": "yes"})
     assert not Suppression.objects.exists()
 
 

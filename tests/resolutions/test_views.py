@@ -350,3 +350,18 @@ def test_a_failed_mail_is_tried_again(client, campaign, on_commit, mailoutbox, s
     assert "/resolutions/confirm/" in delivery.body
     stored.refresh_from_db()
     assert stored.confirmation_sent_at is not None and stored.confirmation_due_at is None
+
+
+def test_reports_typed_with_someone_elses_address_reach_it_a_few_an_hour(
+    client, campaign, on_commit, mailoutbox, settings
+):
+    settings.REPORT_MAILS_PER_ADDRESS_PER_HOUR = 2
+    for number in range(5):
+        report(client, campaign, on_commit, body=f"Branch {number}", email="target@example.net")
+    assert PassedResolution.objects.count() == 5  # every report kept
+    assert len(mailoutbox) == 2  # the first two links now, the rest an hour apart
+    later = PassedResolution.objects.exclude(confirmation_due_at=None).order_by(
+        "confirmation_due_at"
+    )
+    hours = [round((r.confirmation_due_at - timezone.now()).total_seconds() / 3600) for r in later]
+    assert hours == [1, 1, 2]

@@ -166,6 +166,9 @@ def test_a_preview_that_is_stale_decides_nothing_and_shows_the_cluster_again(
         "decision=approve&kind=address&key=x&since=2026-01-01T00:00Z&upto=1",
         "decision=reject&kind=address&key=x&since=not-a-date&upto=1",
         "decision=reject&kind=address&key=x&since=2026-01-01T00:00Z&upto=%00",
+        # Well formed, but no such moment; a digit int() does not read.
+        "decision=reject&kind=address&key=x&since=2024-13-01T00:00&upto=1",
+        "decision=reject&kind=address&key=x&since=2026-01-01T00:00Z&upto=%C2%B2",
     ],
 )
 def test_a_broken_preview_address_is_a_clear_400(moderator_client, letter, query):
@@ -173,6 +176,12 @@ def test_a_broken_preview_address_is_a_clear_400(moderator_client, letter, query
     response = moderator_client.get(url)
     assert response.status_code == 400
     assert "Start again from the clusters" in response.content.decode()
+
+
+def test_an_undo_of_no_such_decision_is_a_404(moderator_client):
+    for action_id in ["²", "٣", "99999"]:
+        url = reverse("admin:signatories_wave_undo", args=[action_id])
+        assert moderator_client.get(url).status_code == 404
 
 
 def test_a_cluster_gone_since_is_a_404_that_says_so(moderator_client, letter):
@@ -183,7 +192,9 @@ def test_a_cluster_gone_since_is_a_404_that_says_so(moderator_client, letter):
     assert "not there any more" in response.content.decode()
 
 
-@pytest.mark.parametrize("since", ["2999-01-01T00:00", "yesterday", "\x00", "9" * 10_000])
+@pytest.mark.parametrize(
+    "since", ["2999-01-01T00:00", "yesterday", "\x00", "9" * 10_000, "2024-13-01T00:00"]
+)
 def test_a_bad_window_falls_back_to_the_last_day_with_a_message(moderator_client, letter, since):
     response = moderator_client.get(waves_url(letter), {"since": since})
     assert response.status_code == 200
@@ -281,7 +292,7 @@ def test_a_superuser_pauses_signing_and_the_sign_view_stops_then_restarts(
         html = client.get(each.get_absolute_url()).content.decode()
         assert message in html and 'name="email"' not in html
     refused = client.post(sign_url(letter), sign_data(email="new@example.net"))
-    assert refused.status_code == 503 and message in refused.content.decode()
+    assert refused.status_code == 409 and message in refused.content.decode()
     assert not Signatory.objects.exists()
 
     # Lifted: the form is back and signing works.

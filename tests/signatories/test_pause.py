@@ -30,7 +30,7 @@ def test_a_post_while_paused_stores_nothing_even_a_repeat(client, letter, boss):
     SignatoryFactory(letter=letter, email="ada@example.net")
     signing_pause(message="Paused <b>now</b>.", by=boss)
     response = client.post(sign_url(letter), sign_data())
-    assert response.status_code == 503
+    assert response.status_code == 409
     assert "Paused &lt;b&gt;now&lt;/b&gt;." in response.content.decode()  # the words, escaped
     assert Signatory.objects.count() == 1
     assert client.get(sign_url(letter)).status_code == 302  # a GET goes back to the letter

@@ -47,6 +47,18 @@ def test_the_window_holds_what_can_still_be_decided_on_and_stops_at_upto(letter)
     }
 
 
+def test_names_organisers_typed_in_or_imported_are_never_a_wave(letter):
+    """A paper sheet typed in, or a list imported, comes in a burst and from no network
+    address: vouched for by an organiser, it is not offered for rejection."""
+    since = timezone.now() - timedelta(hours=1)
+    for n in range(40):
+        SignatoryFactory(letter=letter, source="paper", email=f"paper{n}@example.net", ip_hash="")
+    web = SignatoryFactory(letter=letter, status="pending").pk
+    window = wave_window(letter=letter, since=since)
+    assert [row.pk for row in window.rows] == [web]
+    assert all(not kind.clusters for kind in wave_clusters(window))
+
+
 def test_the_wave_is_one_cluster_of_each_kind_and_real_signers_are_none(post_letter):
     _real, bots = build_wave(post_letter, bots=60, real=200)
     window = wave_window(letter=post_letter, since=timezone.now() - timedelta(days=1))

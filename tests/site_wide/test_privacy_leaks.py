@@ -185,6 +185,10 @@ def test_no_public_url_shows_an_email_a_hidden_name_or_an_ip(client, world, on_c
         level="branch",
         passed_on="2012-11-01",
     )
+    # Confirmed and approved: listed on the campaign page, its address on none.
+    type(reported).objects.filter(pk=reported.pk).update(
+        confirmed_at="2026-01-01T00:00Z", status="approved"
+    )
     urls |= {
         "resolutions:report": reverse("resolutions:report", args=[event.campaign.slug]),
         "resolutions:sent": reverse("resolutions:sent", args=[event.campaign.slug]),
@@ -229,6 +233,7 @@ def test_no_public_url_shows_an_email_a_hidden_name_or_an_ip(client, world, on_c
             assert name not in body, (label, name)
         assert "@example.net" not in body, label
     assert "Visible Person" in pages["letters:detail"].content.decode()
+    assert "Central Line West branch" in pages["campaign:detail"].content.decode()
     assert "Delivered Person" in body_text(pages["letters:delivered_pdf"])
 
 

@@ -105,3 +105,48 @@ def test_two_moderators_pressing_undo_at_once_undo_it_once(letter, boss):
         thread.join()
     assert sorted(outcomes) == ["refused", "undone"]
     assert set(Signatory.objects.filter(pk__in=pks).values_list("status", flat=True)) == {"pending"}
+
+
+def test_an_undo_cut_short_is_finished_by_pressing_again(letter, boss, monkeypatch):
+    """A worker killed between batches leaves an undo without its note: the page offers it
+    again once it is clearly not running any more, and pressing finishes it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from signatories.services import waves as wave_services
+
+    pks = [SignatoryFactory(letter=letter, status="pending").pk for _ in range(6)]
+    action = wave_decide(letter=letter, pks=pks, decision="reject", moderator=boss, note="n")
+    monkeypatch.setattr(wave_services, "DECISION_BATCH", 3)  # two batches of three
+    calls = []
+
+    real_batch = wave_services._undo_batch
+
+    def dies_on_the_second_batch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the worker was killed")
+        return real_batch(*args, **kwargs)
+
+    monkeypatch.setattr(wave_services, "_undo_batch", dies_on_the_second_batch)
+    with pytest.raises(RuntimeError):
+        wave_undo(action=action, moderator=boss)
+    monkeypatch.setattr(wave_services, "_undo_batch", real_batch)
+    statuses = sorted(Signatory.objects.filter(pk__in=pks).values_list("status", flat=True))
+    assert statuses == ["pending"] * 3 + ["rejected"] * 3  # half undone
+
+    # Still running, for all anyone can tell: refused, not run twice.
+    assert not is_undoable(action)
+    with pytest.raises(NotUndoable):
+        wave_undo(action=action, moderator=boss)
+    # Long after: offered again, and pressing finishes it.
+    ModerationAction.objects.filter(undoes=action).update(
+        decided_at=timezone.now() - timedelta(hours=1)
+    )
+    assert is_undoable(action)
+    undo, plan = wave_undo(action=action, moderator=boss)
+    assert plan.restored == 6 and plan.left_alone == 0
+    assert set(Signatory.objects.filter(pk__in=pks).values_list("status", flat=True)) == {"pending"}
+    assert undo.count == 6 and undo.note.startswith("Undid decision")
+    assert not is_undoable(action)
