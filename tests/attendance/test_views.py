@@ -199,3 +199,19 @@ def test_a_signature_s_link_does_not_work_here(client, event):
     response = client.post(reverse("attendance:cancel", kwargs={"token": token}))
     assert response.status_code == 400
     assert SignUp.objects.exists()
+
+
+def test_the_campaign_page_counts_every_event_in_one_query(
+    client, django_assert_max_num_queries
+):
+    from tests.factories import CampaignFactory, EventFactory
+
+    campaign = CampaignFactory()
+    events = [EventFactory(campaign=campaign, title=f"Event {n}") for n in range(6)]
+    for n, event in enumerate(events):
+        add_sign_up(event, f"p{n}@example.net", people=n + 1)
+    with django_assert_max_num_queries(30) as captured:
+        page = client.get(campaign.get_absolute_url()).content.decode()
+    counting = [q for q in captured.captured_queries if "attendance_signup" in q["sql"]]
+    assert len(counting) == 1
+    assert 'id="event-{}-coming"><strong>6</strong>'.format(events[5].pk) in page
