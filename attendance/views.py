@@ -1,7 +1,5 @@
 """The event's own page with its "I'll be there" form, and the links in a sign-up's mails."""
 
-import functools
-
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -105,24 +103,6 @@ def thanks(request, slug, pk):
     )
 
 
-def limit_guessing(view):
-    """Links are unguessable; repeated wrong guesses from one address still get a 429."""
-
-    @functools.wraps(view)
-    def wrapped(request, token):
-        ip = abuse.client_ip(request)
-        if abuse.token_guessing_blocked(ip):
-            response = render(request, "429.html", status=429)
-            response["Retry-After"] = "600"
-            return response
-        response = view(request, token)
-        if getattr(response, "invalid_token", False):
-            abuse.token_guess_failed(ip)
-        return response
-
-    return wrapped
-
-
 def _link_problem(request, error, *, action):
     """A clear page for a link that cannot be used; nothing has changed."""
     event = None
@@ -161,7 +141,7 @@ def _page(request, template, sign_up, event, **extra):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@limit_guessing
+@abuse.limit_guessing
 def confirm(request, token):
     """The link in the first mail: a page with one button; only its POST confirms.
 
@@ -191,7 +171,7 @@ def confirm(request, token):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@limit_guessing
+@abuse.limit_guessing
 def cancel(request, token):
     """GET asks, POST cancels: a scanner following the link cancels nothing."""
     if request.method != "POST":

@@ -14,7 +14,6 @@ from resolutions.services import (
     resolution_report,
 )
 from signatories import abuse, tokens
-from signatories.views import limit_guessing
 
 
 def _campaign_taking_reports(slug):
@@ -67,7 +66,7 @@ def sent(request, slug):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@limit_guessing
+@abuse.limit_guessing
 def confirm(request, token):
     """The link in the reporter's mail: a page with one button; only its POST confirms.
 

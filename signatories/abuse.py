@@ -17,6 +17,7 @@ import time
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+from django.shortcuts import render
 from django.utils.crypto import salted_hmac
 
 from signatories.models import Signatory
@@ -129,6 +130,25 @@ def report_attempt_blocked(ip):
     """Count a resolution report from this address (resolutions/); True past the hourly limit."""
     [count] = _hit_all(("report", hash_ip(ip), 3600))
     return count > settings.REPORTS_PER_HOUR_PER_IP
+
+
+def limit_guessing(view):
+    """For the views of links in our mails (a signature's, a sign-up's, a report's): links
+    are unguessable, but repeated wrong guesses from one address still get a 429."""
+
+    @functools.wraps(view)
+    def wrapped(request, token):
+        ip = client_ip(request)
+        if token_guessing_blocked(ip):
+            response = render(request, "429.html", status=429)
+            response["Retry-After"] = "600"
+            return response
+        response = view(request, token)
+        if getattr(response, "invalid_token", False):
+            token_guess_failed(ip)
+        return response
+
+    return wrapped
 
 
 def token_guessing_blocked(ip):

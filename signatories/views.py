@@ -1,7 +1,5 @@
 """The signer's pages: the sign form's POST and its thank-you, then every link in their mails."""
 
-import functools
-
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -109,24 +107,6 @@ def thanks(request, slug):
     return render(request, "letters/thanks.html", context)
 
 
-def limit_guessing(view):
-    """Links are unguessable, but repeated wrong guesses from one address still get a 429."""
-
-    @functools.wraps(view)
-    def wrapped(request, token):
-        ip = abuse.client_ip(request)
-        if abuse.token_guessing_blocked(ip):
-            response = render(request, "429.html", status=429)
-            response["Retry-After"] = "600"
-            return response
-        response = view(request, token)
-        if getattr(response, "invalid_token", False):
-            abuse.token_guess_failed(ip)
-        return response
-
-    return wrapped
-
-
 def _link_problem(request, error, *, action):
     """A clear page for a link that cannot be used; nothing has changed."""
     if isinstance(error, tokens.TokenExpired):
@@ -154,7 +134,7 @@ def _link_problem(request, error, *, action):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@limit_guessing
+@abuse.limit_guessing
 def confirm(request, token):
     """The link in the confirmation mail: a page with one button; only its POST confirms.
 
@@ -216,7 +196,7 @@ def _ask_then_act(request, token, *, purpose, act, ask_template, done_template):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@limit_guessing
+@abuse.limit_guessing
 def withdraw(request, token):
     return _ask_then_act(
         request,
@@ -231,7 +211,7 @@ def withdraw(request, token):
 # RFC 8058: mail clients POST with no page and no CSRF token; the signed link guards it.
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
-@limit_guessing
+@abuse.limit_guessing
 def unsubscribe(request, token):
     """One click from the mail client (POST), or a page with a button (GET): no login needed."""
     return _ask_then_act(
@@ -245,7 +225,7 @@ def unsubscribe(request, token):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@limit_guessing
+@abuse.limit_guessing
 def erase(request, token):
     return _ask_then_act(
         request,
@@ -258,7 +238,7 @@ def erase(request, token):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@limit_guessing
+@abuse.limit_guessing
 def restore(request, token):
     """A withdrawn signer who signed again: put their first signature back."""
     return _ask_then_act(

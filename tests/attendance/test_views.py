@@ -201,9 +201,7 @@ def test_a_signature_s_link_does_not_work_here(client, event):
     assert SignUp.objects.exists()
 
 
-def test_the_campaign_page_counts_every_event_in_one_query(
-    client, django_assert_max_num_queries
-):
+def test_the_campaign_page_counts_every_event_in_one_query(client, django_assert_max_num_queries):
     from tests.factories import CampaignFactory, EventFactory
 
     campaign = CampaignFactory()
@@ -214,4 +212,4 @@ def test_the_campaign_page_counts_every_event_in_one_query(
         page = client.get(campaign.get_absolute_url()).content.decode()
     counting = [q for q in captured.captured_queries if "attendance_signup" in q["sql"]]
     assert len(counting) == 1
-    assert 'id="event-{}-coming"><strong>6</strong>'.format(events[5].pk) in page
+    assert f'id="event-{events[5].pk}-coming"><strong>6</strong>' in page
