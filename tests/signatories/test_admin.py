@@ -466,3 +466,55 @@ def test_the_letter_column_shows_only_when_the_list_holds_more_than_one_letter(a
     assert f'class="field-letter nowrap">{first.title}</td>' in html
     one = admin_client.get(url, {"queue": "all", "letter__id__exact": first.pk})
     assert "field-letter" not in one.content.decode()
+
+
+def _found(client, term):
+    response = client.get(reverse("admin:signatories_signatory_changelist"), {"q": term})
+    return {row.pk for row in response.context["cl"].result_list}
+
+
+def test_each_word_of_a_search_is_found_in_the_name_or_the_affiliation(admin_client, letter):
+    zhanat = SignatoryFactory(letter=letter, name="Жанат Қанатов", affiliation="КТР Казахстана")
+    other = SignatoryFactory(letter=letter, name="Жанат Серіков", affiliation="Unite")
+    ada = SignatoryFactory(letter=letter, name="Ada Lovelace", affiliation="member of Unite")
+
+    assert _found(admin_client, "Жанат") == {zhanat.pk, other.pk}
+    assert _found(admin_client, "LOVELACE unite") == {ada.pk}  # in any case
+    assert _found(admin_client, "Жанат Қанатов") == {zhanat.pk}
+    assert _found(admin_client, "Жанат КТР") == {zhanat.pk}  # one word in each field
+    assert _found(admin_client, "Жанат Lovelace") == set()
+    assert _found(admin_client, '"Қанатов КТР"') == set()  # a quoted phrase spans no fields
+    assert _found(admin_client, '"Жанат Қанатов"') == {zhanat.pk}
+
+
+@pytest.mark.postgres
+def test_a_search_of_two_words_is_read_off_one_trigram_index(letter):
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigram index is PostgreSQL's")
+    SignatoryFactory.create_batch(3, letter=letter)
+    queryset = Signatory.objects.matching_words(["Жанат", "Қанатов"]).order_by().values("pk")
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # A table of three rows: make the planner show whether the index can serve at all.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "signatory_search_trgm_idx" in plan
+    assert "BitmapAnd" not in plan  # both words in one index scan
+    # Samples enough for the planner to tell a common surname from a rare one.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstattarget FROM pg_attribute "
+            "WHERE attrelid = 'signatory_search_trgm_idx'::regclass AND attnum = 1"
+        )
+        assert cursor.fetchone()[0] == 1000
+
+
+@pytest.mark.parametrize(
+    "term", ["\x00", "a\x00b c", "%", "_", "\\", "'", '"', "x" * 10_000, "\u202e"]
+)
+def test_any_search_is_a_page_not_a_500(admin_client, letter, term):
+    SignatoryFactory(letter=letter, name="Ada Lovelace")
+    url = reverse("admin:signatories_signatory_changelist")
+    assert admin_client.get(url, {"q": term}).status_code == 200
