@@ -5,23 +5,15 @@ signatures (signatories/mail.py): an SMTP error's text holds the recipient's
 address, so a failure goes up as MailNotSent naming only the sign-up's id.
 """
 
-import logging
-import smtplib
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
 from attendance import tokens
 from attendance.selectors import event_map_url, event_people_coming
 from campaign.ics import event_to_ics
-from mailing.outbox import AddressSuppressed, MailNotSent
-from mailing.suppression import is_suppressed
-from signatories.mail import SiteMessage, absolute, message_id
-
-logger = logging.getLogger(__name__)
+from signatories.mail import absolute, site_mail
 
 
 def _language(sign_up):
@@ -58,12 +50,8 @@ def event_calendar(event):
 
 
 def send_to_sign_up(sign_up, template, *, calendar=False):
-    """Render templates/attendance/email/<template>_subject.txt and _body.txt and send it.
-
-    Raises AddressSuppressed, sending nothing, if the address bounced or complained before.
-    """
-    if is_suppressed(sign_up.email):
-        raise AddressSuppressed(f"{template} mail for sign-up {sign_up.pk}: address suppressed")
+    """Render templates/attendance/email/<template>_subject.txt and _body.txt and send it
+    (signatories.mail.site_mail: never to a suppressed address)."""
     event = sign_up.event
     context = {
         "sign_up": sign_up,
@@ -72,23 +60,16 @@ def send_to_sign_up(sign_up, template, *, calendar=False):
         "confirm_days": settings.CONFIRMATION_MAX_AGE_DAYS,
         **sign_up_links(sign_up),
     }
-    with translation.override(_language(sign_up)):
-        if template == "notice":
-            context["people_coming"] = event_people_coming(event)
-        subject = render_to_string(f"attendance/email/{template}_subject.txt", context)
-        body = render_to_string(f"attendance/email/{template}_body.txt", context)
-    subject = " ".join(subject.split())  # one line, whatever an event's title holds
-    message = SiteMessage(
-        subject=subject, body=body, to=[sign_up.email], headers={"Message-ID": message_id()}
+    if template == "notice":
+        context["people_coming"] = event_people_coming(event)
+    site_mail(
+        template=f"attendance/email/{template}",
+        context=context,
+        to=sign_up.email,
+        language=_language(sign_up),
+        what=f"{template} mail for sign-up {sign_up.pk}",
+        reply_to=event.campaign.contact_email,
+        attach=[(f"event-{event.pk}.ics", event_calendar(event), "text/calendar")]
+        if calendar
+        else (),
     )
-    if event.campaign.contact_email:
-        message.reply_to = [event.campaign.contact_email]
-    if calendar:
-        message.attach(f"event-{event.pk}.ics", event_calendar(event), "text/calendar")
-    try:
-        message.send()
-    except (smtplib.SMTPException, OSError, UnicodeError, ValueError) as error:
-        code = getattr(error, "smtp_code", None) or type(error).__name__
-        logger.warning("Could not send %s mail for sign-up %s (%s)", template, sign_up.pk, code)
-        raise MailNotSent(f"{template} mail for sign-up {sign_up.pk}: {code}") from None
-    logger.info("Sent %s mail for sign-up %s", template, sign_up.pk)

@@ -1,5 +1,6 @@
 """The reporter's pages: the form, "check your e-mail", and the confirmation link."""
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
@@ -19,8 +20,6 @@ from signatories import abuse, tokens
 def _campaign_taking_reports(slug):
     campaign = get_object_or_404(Campaign, slug=slug)
     if not campaign_takes_reports(campaign=campaign):
-        from django.http import Http404
-
         raise Http404("This campaign has no model resolution.")
     return campaign
 

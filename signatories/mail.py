@@ -72,28 +72,47 @@ def message_id():
     return make_msgid(domain=urlsplit(settings.SITE_URL).hostname or "localhost")
 
 
-def send_to_signatory(signatory, template, *, extra=None, unsubscribe=False):
-    """Render templates/<template>_subject.txt and _body.txt for one signatory and send it.
+def site_mail(*, template, context, to, language, what, reply_to="", headers=None, attach=()):
+    """Render <template>_subject.txt and _body.txt in `language` and send them to `to`.
 
-    Raises AddressSuppressed, sending nothing, if the address bounced or complained.
+    Every mail to a person goes through here: a signature's, an event
+    sign-up's, a report's. `what` names the mail in logs and errors ("confirm
+    mail for signatory 12"), never the address: an SMTP error carries the
+    address in its text, so any failure is re-raised as MailNotSent. Raises
+    AddressSuppressed, sending nothing, if the address bounced or complained.
     """
-    name = template.rsplit("/", 1)[-1]
-    if is_suppressed(signatory.email):
-        raise AddressSuppressed(f"{name} mail for signatory {signatory.pk}: address suppressed")
-    links = signatory_links(signatory)
+    if is_suppressed(to):
+        raise AddressSuppressed(f"{what}: address suppressed")
+    with translation.override(language):
+        subject = render_to_string(f"{template}_subject.txt", context)
+        body = render_to_string(f"{template}_body.txt", context)
+    # One line, whatever a title holds: no header can be smuggled in.
+    subject = " ".join(subject.split())
+    headers = {"Message-ID": message_id(), **(headers or {})}
+    message = SiteMessage(subject=subject, body=body, to=[to], headers=headers)
+    if reply_to:
+        message.reply_to = [reply_to]
+    for attachment in attach:
+        message.attach(*attachment)
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError, UnicodeError, ValueError) as error:
+        code = getattr(error, "smtp_code", None) or type(error).__name__
+        logger.warning("Could not send %s (%s)", what, code)
+        raise MailNotSent(f"{what}: {code}") from None
+    logger.info("Sent %s", what)
+
+
+def send_to_signatory(signatory, template, *, extra=None, unsubscribe=False):
+    """Render templates/<template>_subject.txt and _body.txt for one signatory and send it."""
     context = {
         "signatory": signatory,
         "letter": signatory.letter,
         "confirm_days": settings.CONFIRMATION_MAX_AGE_DAYS,
-        **links,
+        **signatory_links(signatory),
         **(extra or {}),
     }
-    with translation.override(_language(signatory)):
-        subject = render_to_string(f"{template}_subject.txt", context)
-        body = render_to_string(f"{template}_body.txt", context)
-    # One line, whatever a letter title holds: no header can be smuggled in.
-    subject = " ".join(subject.split())
-    headers = {"Message-ID": message_id()}
+    headers = {}
     if unsubscribe:
         # RFC 8058 one-click: mail clients POST "List-Unsubscribe=One-Click" to this URL.
         one_click = reverse(
@@ -102,14 +121,12 @@ def send_to_signatory(signatory, template, *, extra=None, unsubscribe=False):
         )
         headers["List-Unsubscribe"] = f"<{absolute(one_click)}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message = SiteMessage(subject=subject, body=body, to=[signatory.email], headers=headers)
-    contact = signatory.letter.campaign.contact_email
-    if contact:
-        message.reply_to = [contact]
-    try:
-        message.send()
-    except (smtplib.SMTPException, OSError, UnicodeError, ValueError) as error:
-        code = getattr(error, "smtp_code", None) or type(error).__name__
-        logger.warning("Could not send %s mail for signatory %s (%s)", name, signatory.pk, code)
-        raise MailNotSent(f"{name} mail for signatory {signatory.pk}: {code}") from None
-    logger.info("Sent %s mail for signatory %s", name, signatory.pk)
+    site_mail(
+        template=template,
+        context=context,
+        to=signatory.email,
+        language=_language(signatory),
+        what=f"{template.rsplit('/', 1)[-1]} mail for signatory {signatory.pk}",
+        reply_to=signatory.letter.campaign.contact_email,
+        headers=headers,
+    )

@@ -46,7 +46,7 @@ def team_groups_sync(user):
         user.save(update_fields=["is_staff"])
 
 
-def contact_view_record_beside(*, user, campaign_id, title, what, addresses=1):
+def contact_view_record_beside(*, user, campaign_id, title, what, addresses=1, letter=None):
     """Write down a look at addresses kept beside a campaign's letters: an event's sign-ups,
     a report of a resolution passed. `title` says what, in the log's letter column."""
     if not addresses:
@@ -55,7 +55,7 @@ def contact_view_record_beside(*, user, campaign_id, title, what, addresses=1):
         user=user if getattr(user, "pk", None) else None,
         username=getattr(user, "username", "") or "(server command)",
         campaign_id=campaign_id,
-        letter=None,
+        letter=letter,
         letter_title=title[:200],
         what=what,
         addresses=addresses,
@@ -68,14 +68,11 @@ def contact_view_record(*, user, letter, what, addresses):
     `user` is the staff member (None for a command run on the server). A look
     at no address at all is not written.
     """
-    if not addresses:
-        return None
-    return ContactView.objects.create(
-        user=user if getattr(user, "pk", None) else None,
-        username=getattr(user, "username", "") or "(server command)",
+    return contact_view_record_beside(
+        user=user,
         campaign_id=letter.campaign_id,
-        letter=letter,
-        letter_title=letter.title[:200],
+        title=letter.title,
         what=what,
         addresses=addresses,
+        letter=letter,
     )
