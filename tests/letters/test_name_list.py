@@ -166,3 +166,33 @@ def test_the_pdf_reads_every_listed_name_in_delivery_order_batch_by_batch(letter
     a_list(letter, ["Smith", "Abai", "Smith", "Қанатов", "Zed", "Smith"], organisations=3)
     read = [pk for pk, *_ in listed_in_delivery_order(letter, batch_size=2)]
     assert read == expected(letter)
+
+
+def test_the_list_follows_a_change_of_moderation_and_compiles_each_read_once(letter):
+    """The SQL of each read is kept per process (letters/name_list.py `_compiled`): keyed by
+    the letter's moderation too, so a letter turned to post-moderation lists its waiting
+    names at once; a second reader of a page builds no SQL."""
+    from letters import name_list
+
+    SignatoryFactory(letter=letter, name="Ann Approved")
+    SignatoryFactory(letter=letter, name="Wendy Waiting", status=Signatory.Status.PENDING)
+    assert [r.name for r in NameList(letter).page()] == ["Ann Approved"]
+
+    letter.moderation = letter.Moderation.POST
+    assert [r.name for r in NameList(letter).page()] == ["Ann Approved", "Wendy Waiting"]
+    assert [r.name for r in NameList(letter).page(last=True)] == ["Ann Approved", "Wendy Waiting"]
+
+    built = name_list._compiled.cache_info().misses
+    for page in (NameList(letter).page(), NameList(letter).page(typed="Waiting")):
+        assert [r.name for r in page]
+    assert name_list._compiled.cache_info().misses == built + 1  # only the typed name's read
+
+
+def test_a_read_compiled_for_one_letter_never_lists_another(letter):
+    other = LetterFactory()
+    SignatoryFactory(letter=letter, name="Here Mine")
+    SignatoryFactory(letter=other, name="There Theirs")
+    assert [r.name for r in NameList(letter).page(typed="Mine")] == ["Here Mine"]
+    assert [r.name for r in NameList(other).page(typed="Mine")] == ["There Theirs"]
+    assert [r.name for r in NameList(other).page(typed="U")] == []
+    assert [r.name for r in NameList(other).page()] == ["There Theirs"]
