@@ -5,8 +5,11 @@ where a name is listed, not whether.
 """
 
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from django.db import connection, transaction
+from django.db.models import F
 
 from signatories.models import ModerationAction, ModerationEntry, Signatory
 
@@ -24,6 +27,13 @@ DECISIONS = {
 
 
 DECISION_BATCH = 2000
+# A decision over more rows than this, on PostgreSQL, runs its batches on two
+# connections at once. At six million names a batch of 2,000 costs ~250 ms, most
+# of it new entries in indexes ordered by name, by address hash and by trigram
+# (a changed status is a new row version, in every index); one connection waits
+# on its own writes, two keep both cores busy: 100,000 in ~7 s where one took ~12.
+PARALLEL_FROM = 20_000
+STREAMS = 2
 
 
 def signatories_decide(
@@ -42,22 +52,104 @@ def signatories_decide(
     records what it did; running it again decides the rest (rows already
     decided no longer match). `on_batch(count)` is called after each batch.
     `record` is written on the action as well (a bot wave's `letter` and `note`).
+
+    On PostgreSQL a big decision's batches run on STREAMS connections at once
+    and commit without waiting for the disk; the last step waits for all of
+    it, so when this returns every batch is durable, and a crash before that
+    loses only batches nobody was told were done (they are still awaiting a
+    decision, and the action's count, written in the same transactions, says
+    so).
     """
     decision = Decision(decision)
     from_statuses, to_status = DECISIONS[decision]
     action = ModerationAction.objects.create(decision=decision, moderator=moderator, **record)
     ids = queryset.order_by("pk").values_list("pk", flat=True)
-    last = 0
-    while chunk := list(ids.filter(pk__gt=last)[:batch_size]):
-        last = chunk[-1]
-        with transaction.atomic():
-            if decided := _decide_batch(chunk, from_statuses, action, to_status):
-                action.count += decided
-                action.save(update_fields=["count"])
-        if on_batch is not None:
-            on_batch(action.count)
+    batches = _batches(ids, batch_size)
+    progress = _Progress(on_batch)
+    # Inside a caller's transaction (a signature's page saved in the admin) the batches
+    # are savepoints of it, and its commit is the caller's: nothing to share out or defer.
+    own = connection.vendor == "postgresql" and not connection.in_atomic_block
+    if own and _more_than(ids, PARALLEL_FROM):
+        _in_streams(batches, from_statuses, action, to_status, progress)
+    else:
+        for chunk in batches:
+            _decide_in_transaction(chunk, from_statuses, action, to_status, progress, defer=own)
+    if own:
+        _wait_for_the_disk(action)
+    action.count = progress.done  # what the batches added to the row's count, from 0
     logger.info("%s: %s signatures by user %s", decision.label, action.count, moderator.pk)
     return action
+
+
+def _batches(ids, size):
+    """Lists of up to `size` ids, in order, each read from where the last ended."""
+    last = 0
+    while chunk := list(ids.filter(pk__gt=last)[:size]):
+        last = chunk[-1]
+        yield chunk
+
+
+def _more_than(ids, count):
+    return ids.order_by()[count : count + 1].exists()
+
+
+class _Progress:
+    """The decision's count as batches finish, told to `on_batch` one at a time."""
+
+    def __init__(self, on_batch):
+        self.on_batch, self.done = on_batch, 0
+        self.lock = threading.Lock()
+
+    def add(self, count):
+        with self.lock:
+            self.done += count
+            if self.on_batch is not None:
+                self.on_batch(self.done)
+
+
+def _decide_in_transaction(ids, from_statuses, action, to_status, progress, *, defer):
+    with transaction.atomic():
+        if defer:
+            # Not waiting for the disk at each batch: signatories_decide waits once, at the end.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+        decided = _decide_batch(ids, from_statuses, action, to_status)
+        if decided:
+            # F(), not a count read before: another stream adds to it too.
+            ModerationAction.objects.filter(pk=action.pk).update(count=F("count") + decided)
+    progress.add(decided)
+
+
+def _in_streams(batches, from_statuses, action, to_status, progress):
+    """The batches shared out to STREAMS threads, each on a connection of its own."""
+    lock, failed = threading.Lock(), threading.Event()
+
+    def stream():
+        try:
+            while not failed.is_set():
+                with lock:  # one thread at a time reads the next batch's ids
+                    chunk = next(batches, None)
+                if chunk is None:
+                    return
+                _decide_in_transaction(
+                    chunk, from_statuses, action, to_status, progress, defer=True
+                )
+        except BaseException:
+            failed.set()  # the other stream stops after its batch, as one stream would
+            raise
+        finally:
+            connection.close()  # this thread's own
+
+    with ThreadPoolExecutor(max_workers=STREAMS) as pool:
+        for running in [pool.submit(stream) for _ in range(STREAMS)]:
+            running.result()  # a batch's error is raised here, after the other stream stops
+
+
+def _wait_for_the_disk(action):
+    """One write committed with synchronous_commit on: it returns once the WAL up to it,
+    every batch before it included, is on disk."""
+    with transaction.atomic():
+        ModerationAction.objects.filter(pk=action.pk).update(count=F("count"))
 
 
 def _decide_batch(ids, from_statuses, action, to_status):
