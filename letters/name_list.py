@@ -42,10 +42,14 @@ Row = namedtuple("Row", COLUMNS)
 
 @dataclass(frozen=True)
 class Position:
-    """A place in the list: the `rank`-th (1-based, by id) row of this kind and sort key.
+    """A place in the list: a row of this kind and sort key, by its rank among the rows
+    that sort the same (its namesakes), in id order.
 
-    Rank 0 is the place just before every row of that key (where a typed
-    surname starts).
+    Counted as Python counts a list's items: 1 is the first namesake, -1 the
+    last. A page read forwards knows how far its rows are from the first of
+    their name, a page read backwards how far from the last, so neither has
+    to count namesakes it has not read. Rank 0 is the place just before every
+    row of that key (where a typed surname starts).
     """
 
     kind: str
@@ -65,7 +69,9 @@ class Position:
         code, _, rest = (text or "").partition(".")
         rank, _, name = rest.partition(".")
         kinds = {c: k for k, c in CODES.items()}
-        if code not in kinds or not rank.isdigit() or not 0 <= int(rank) <= MAX_RANK:
+        if code not in kinds or not rank.removeprefix("-").isdigit():
+            return None
+        if not -MAX_RANK <= int(rank) <= MAX_RANK or rank in {"-0"}:
             return None
         name = clean_text(name)[:MAX_NAME]
         if not sort_key(name):
@@ -156,25 +162,29 @@ class NameList:
             need = count - len(found)
             if need <= 0:
                 break
-            if kind == position.kind and position.rank <= FEW_NAMESAKES:
+            if kind != position.kind:
+                found += self._read("kind", 0, need, kind=kind)
+                continue
+            key, rank = position.key, position.rank
+            if 0 <= rank <= FEW_NAMESAKES:
                 # One read from the position's key on, past its first `rank` namesakes
                 # (rank 0: just before every row of the key, where a typed surname starts).
-                key, rank = position.key, position.rank
                 read = self._read("from key", 0, need + rank, kind=kind, key=key)
                 skip = 0
                 while skip < min(rank, len(read)) and read[skip].sort_key == key:
                     skip += 1
                 found += read[skip : skip + need]
-            elif kind == position.kind:
-                # The position's namesakes after it (those past its rank, by
-                # id), then the keys after its own.
-                key, rank = position.key, position.rank
+                continue
+            # The position's namesakes after it, then the keys after its own.
+            if rank > 0:
                 found += self._read("namesakes", rank, rank + need, kind=kind, key=key)
-                need = count - len(found)
-                if need > 0:
-                    found += self._read("after key", 0, need, kind=kind, key=key)
-            else:
-                found += self._read("kind", 0, need, kind=kind)
+            else:  # the last -rank - 1 namesakes come after it: read from the end
+                later = -rank - 1
+                read = self._read("namesakes back", max(later - need, 0), later, kind=kind, key=key)
+                found += reversed(read)
+            need = count - len(found)
+            if need > 0:
+                found += self._read("after key", 0, need, kind=kind, key=key)
         return found
 
     def before(self, position, count):
@@ -187,27 +197,22 @@ class NameList:
             need = count - len(found)
             if need <= 0:
                 break
-            if kind == position.kind:
-                # The position's namesakes before it (below its rank, by id),
-                # then the keys before its own, read backwards.
-                key, below = position.key, max(position.rank - 1, 0)
-                same = self._read("namesakes", max(below - need, 0), below, kind=kind, key=key)
-                earlier = []
-                if need - len(same) > 0:
-                    earlier = self._read("before key", 0, need - len(same), kind=kind, key=key)
-                found = [*reversed(earlier), *same, *found]
-            else:
+            if kind != position.kind:
                 found = [*reversed(self._read("back", 0, need, kind=kind)), *found]
+                continue
+            # The position's namesakes before it, then the keys before its own, backwards.
+            key, rank = position.key, position.rank
+            if rank >= 0:  # the first rank - 1 namesakes come before it
+                below = max(rank - 1, 0)
+                same = self._read("namesakes", max(below - need, 0), below, kind=kind, key=key)
+            else:  # all but the last -rank do: read from the end, past those
+                read = self._read("namesakes back", -rank, -rank + need, kind=kind, key=key)
+                same = list(reversed(read))
+            earlier = []
+            if need - len(same) > 0:
+                earlier = self._read("before key", 0, need - len(same), kind=kind, key=key)
+            found = [*reversed(earlier), *same, *found]
         return found
-
-    def position_of(self, row):
-        """Where a row stands: its kind, sort name and rank among its namesakes by id (a COUNT)."""
-        namesakes = Signatory.objects.listed_on(self.letter).filter(kind=row.kind)
-        rank = namesakes.filter(sort_key=row.sort_key, pk__lt=row.pk).count() + 1
-        return Position(row.kind, row.sort_name, rank)
-
-    def _at(self, row, rank):
-        return Position(row.kind, row.sort_name, rank) if rank else self.position_of(row)
 
     def page(self, *, after=None, before=None, typed="", last=False):
         """The page a request asks for: ?after=, ?before=, ?from= (typed), ?last=1, or the first.
@@ -215,8 +220,8 @@ class NameList:
         One more row than a page is read, to know whether there is more that
         way; the other way there is more unless the page is the first (or
         the last). The ranks of the rows that start and end the page, which
-        the links carry, come from what was read, or a small COUNT of one
-        name's namesakes when a page is all one name.
+        the links carry, come from what was read: counted from the first
+        namesake on a page read forwards, from the last on one read backwards.
         """
         size = self.per_page
         typed = clean_text(typed)[:MAX_NAME]
@@ -229,14 +234,15 @@ class NameList:
             read = self.before(start, size + 1)
             names, beyond = read[-size:], read[:-size]
             has_previous, has_next = bool(beyond), not last
-            first_rank = _rank_from_before(names, beyond)
-            last_rank = _rank_back_from(names, start)
+            ranks = names and (
+                _leading_rank_back(names, beyond, start),
+                _trailing_rank_back(names, start),
+            )
         else:
             read = self.after(after, size + 1)
             names, beyond = read[:size], read[size:]
             has_previous, has_next = after is not None, bool(beyond)
-            first_rank = _rank_forward_from(names, after)
-            last_rank = _trailing_rank(names, after)
+            ranks = names and (_leading_rank(names, after), _trailing_rank(names, after))
         page = NamePage(
             names=names,
             has_previous=has_previous,
@@ -247,9 +253,9 @@ class NameList:
             size=size,
         )
         if names and has_previous:
-            page.previous = self._at(names[0], first_rank)
+            page.previous = Position(names[0].kind, names[0].sort_name, ranks[0])
         if names and has_next:
-            page.next = self._at(names[-1], last_rank)
+            page.next = Position(names[-1].kind, names[-1].sort_name, ranks[1])
         return page
 
 
@@ -285,6 +291,7 @@ SHAPES = {
         _of(rows, kind).filter(sort_key__lt=KEY).order_by("-sort_key", "-pk")
     ),
     "namesakes": lambda rows, kind: _of(rows, kind).filter(sort_key=KEY).order_by("pk"),
+    "namesakes back": lambda rows, kind: _of(rows, kind).filter(sort_key=KEY).order_by("-pk"),
 }
 
 
@@ -297,7 +304,7 @@ def _compiled(letter_pk, moderation, shape, kind, start, stop, using):
     rows = Signatory.objects.using(using).listed_on(letter).values_list(*COLUMNS)
     query = SHAPES[shape](rows, kind)[start:stop].query
     sql, params = query.get_compiler(using).as_sql()
-    wanted = 1 if "key" in shape or shape == "namesakes" else 0
+    wanted = 1 if "key" in shape or shape.startswith("namesakes") else 0
     if sum(param is KEY for param in params) != wanted:  # e.g. a Django that copies values
         raise AssertionError(f"the name list's {shape!r} query lost its sort key parameter")
     return sql, tuple(params)
@@ -321,40 +328,51 @@ def _run(names, row):
     return count
 
 
-def _rank_forward_from(names, position):
-    """The first row's rank, on a page read forward from `position`."""
-    if not names:
-        return 0
-    return position.rank + 1 if _matches(names[0], position) else 1
+def _leading(names):
+    """How many rows at the start of `names` sort the same as the first."""
+    count = 0
+    for each in names:
+        if not _same(each, names[0]):
+            break
+        count += 1
+    return count
+
+
+# The ranks of the rows at either end of a page (Position: 1 the first namesake,
+# -1 the last). A row next to the position the page was read from is one step
+# from it, whichever end the position counts from.
+
+
+def _leading_rank(names, position):
+    """The first row's rank, on a page read forwards from `position`."""
+    if _matches(names[0], position):
+        return position.rank + 1
+    return 1  # after another name: the first of its own
 
 
 def _trailing_rank(names, position):
-    """The last row's rank, on a page read forward from `position` (or from the start)."""
-    if not names:
-        return 0
+    """The last row's rank, on a page read forwards from `position` (or from the start)."""
     run = _run(names, names[-1])
     if run < len(names) or not _matches(names[0], position):
         return run  # its namesakes start on this page
     return position.rank + run
 
 
-def _rank_from_before(names, beyond):
-    """The first row's rank, on a page read backwards; 0 when only a COUNT can tell."""
-    if not names:
-        return 0
-    if beyond and _same(beyond[-1], names[0]):
-        return 0  # its namesakes go on before the page
-    return 1
-
-
-def _rank_back_from(names, position):
-    """The last row's rank, on a page read backwards from `position`; 0 when a COUNT must tell."""
-    if not names:
-        return 0
+def _trailing_rank_back(names, position):
+    """The last row's rank, on a page read backwards from `position` (or from the end)."""
     if _matches(names[-1], position):
         return position.rank - 1
-    run = _run(names, names[-1])
-    return run if run < len(names) else 0
+    return -1  # before another name, or the end: the last of its own
+
+
+def _leading_rank_back(names, beyond, position):
+    """The first row's rank, on a page read backwards from `position` (or from the end)."""
+    if not beyond or not _same(beyond[-1], names[0]):
+        return 1  # no namesake before the page: the first of its own
+    run = _leading(names)
+    if run < len(names) or not _matches(names[-1], position):
+        return -run  # its namesakes end on this page
+    return position.rank - run
 
 
 def listed_in_delivery_order(
