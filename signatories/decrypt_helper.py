@@ -46,8 +46,13 @@ def main():
         except InvalidToken:
             return UNOPENED
 
-    while (tokens := read(sys.stdin.buffer)) is not None:
-        write(sys.stdout.buffer, [opened(token) for token in tokens])
+    try:
+        while (tokens := read(sys.stdin.buffer)) is not None:
+            write(sys.stdout.buffer, [opened(token) for token in tokens])
+    except BrokenPipeError:
+        # The export stopped reading (a download abandoned half-way): nothing to report,
+        # and nothing more to flush at exit (Python's advice for a closed pipe).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":

@@ -122,3 +122,52 @@ def test_an_address_no_key_opens_stops_a_helped_export_with_the_keys_message(
     monkeypatch.setattr(csv_export, "HELPER_FROM_ROWS", 0)
     with pytest.raises(crypto.UndecryptableAddress, match="EMAIL_ENCRYPTION_KEYS"):
         "".join(csv_export.csv_lines(letter))
+
+
+def test_the_database_writes_each_cell_as_python_would(letter):
+    """Times, yes/no and inert text are made by the database (letters/csv_export.py): the
+    same cells as Python's isoformat and `neutralise` write, on SQLite and PostgreSQL."""
+    import datetime as dt
+
+    from letters import csv_export
+    from signatories.models import Signatory
+
+    moment = dt.datetime(2026, 11, 1, 23, 59, 59, 987654, tzinfo=dt.UTC)
+    made = [
+        SignatoryFactory(
+            letter=letter,
+            name=name,
+            affiliation=affiliation,
+            paper_sheet=sheet,
+            consents_to_updates=consents,
+            email=f"cell{n}@example.net",
+            created_at=moment - dt.timedelta(days=n, microseconds=n),
+            confirmed_at=moment if n % 2 else None,
+            withdrawn_at=None,
+        )
+        for n, (name, affiliation, sheet, consents) in enumerate(
+            [
+                ("=SUM(A1)", "+union", "-3", True),
+                ("@me", "\tTabbed", "\rback", False),
+                ("Plain Жанна Қасымова", "", "", True),
+                ("-dash", '=, quoted "too"', "A-7", False),
+            ]
+        )
+    ]
+    by_python = io.StringIO()
+    writer = csv.writer(by_python)
+    writer.writerow(csv_export.HEADER)
+    for row in Signatory.objects.filter(pk__in=[s.pk for s in made]).order_by("created_at", "pk"):
+        cells = []
+        for _, field in csv_export.COLUMNS:
+            value = getattr(row, field)
+            if field in csv_export.TYPED:
+                value = neutralise(value)
+            elif field == "consents_to_updates":
+                value = "yes" if value else "no"
+            elif field.endswith("_at"):
+                value = value.astimezone(dt.UTC).isoformat(timespec="seconds") if value else ""
+            cells.append(value)
+        writer.writerow(cells)
+    exported = "".join(csv_export.csv_lines(letter, everything=True))
+    assert exported == "\ufeff" + by_python.getvalue()
