@@ -336,7 +336,7 @@ def public_pages(table, size, letter):
         assert_no_count(label, captured)
 
 
-def http_pages(table, size, base, letter, *, connections=2, seconds=10):
+def http_pages(table, size, base, letter, env, *, connections=2, seconds=10):
     """The pages as readers get them through gunicorn (4 workers), uncached, beside /health/.
 
     As many connections as cores: each request has a worker and a core, so
@@ -364,6 +364,21 @@ def http_pages(table, size, base, letter, *, connections=2, seconds=10):
         ratio = r["p50_us"] / trivial["p50_us"]
         note = f"{ratio:.1f}x trivial, p99 {r['p99_us'] / 1000:.0f} ms, {r['rate']:,.0f}/s"
         table.add(label, size, Figure(r["p50_us"] / 1e6, note=f"{note}, errors {r['error_count']}"))
+    # The same pages as production serves them: the first and the last page kept whole in
+    # each process for LETTER_PAGE_CACHE_SECONDS (letters/page_cache.py), the default 10.
+    served = Gunicorn({**env, "LETTER_PAGE_CACHE_SECONDS": "10"}, workers=4)
+    try:
+        for label, query in [
+            ("HTTP: letter page, first, as served (kept 10 s)", ""),
+            ("HTTP: letter page, last, as served (kept 10 s)", "?last=1"),
+        ]:
+            page = f"{served.url}{letter.get_absolute_url()}{query}"
+            r = wrk(page, script="get.lua", seconds=seconds, connections=connections)
+            ratio = r["p50_us"] / trivial["p50_us"]
+            note = f"{ratio:.1f}x trivial, p99 {r['p99_us'] / 1000:.0f} ms, {r['rate']:,.0f}/s"
+            table.add(label, size, Figure(r["p50_us"] / 1e6, note=note))
+    finally:
+        served.stop()
 
 
 def assert_no_count(label, captured):
@@ -631,7 +646,7 @@ def bulk_approve(table, size, letter, user, signer=None):
     action = signatories_decide(queryset=chosen, decision="approve", moderator=user)
     seconds = time.perf_counter() - began
     beside = signer.stop(load) if signer else None
-    note = f"{action.count:,} approved in batches of 2,000"
+    note = f"{action.count:,} approved in batches of 2,000, on two connections"
     if beside:
         note += f"; signing beside it: {beside}"
     table.add(f"bulk approve {min(len(ids), 100_000):,}", size, Figure(seconds, note=note))
@@ -956,7 +971,7 @@ def main():
             last = number == len(sizes) - 1
             if "pages" in only:
                 public_pages(table, size, letter)
-                http_pages(table, size, stack.web.url, letter)
+                http_pages(table, size, stack.web.url, letter, stack.env)
                 count_exactness(table, size, letter)
             if "admin" in only:
                 admin_pages(table, size, letter, user)
