@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from campaign.models import Campaign
+from config.db import SET_NULL_READ_FIRST
 from letters.models import Letter
 from signatories.fields import BlindIndexField, EncryptedEmailField
 from signatories.models import Signatory
@@ -125,7 +126,7 @@ class PassedResolution(models.Model):
     )
     signatory = models.OneToOneField(
         Signatory,
-        on_delete=models.SET_NULL,
+        on_delete=SET_NULL_READ_FIRST,  # signatures are deleted by the 100,000 (config/db.py)
         null=True,
         blank=True,
         editable=False,
