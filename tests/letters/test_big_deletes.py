@@ -34,9 +34,7 @@ def test_70000_signatures_are_deleted_and_the_link_to_one_is_cleared(letter):
         batch_size=10_000,
     )
     branch = SignatoryFactory(letter=letter, kind="organisation", name="RMT Central Line West")
-    report = PassedResolutionFactory(
-        campaign=letter.campaign, sign_letter=letter, signatory=branch
-    )
+    report = PassedResolutionFactory(campaign=letter.campaign, sign_letter=letter, signatory=branch)
 
     _, by_model = Signatory.objects.filter(letter=letter).delete()
 
