@@ -11,8 +11,9 @@ does the work, the queries it makes, and the ratio to its figure at the
 first size. Then one table, with each cost's growth per tenfold of names.
 
 - the public letter page (first, last, a page in the middle, a typed
-  surname), uncached, beside the trivial view /health/; the count, and a
-  check that no COUNT(*) is on any public request's path;
+  surname), uncached, beside the trivial view /health/, and the first and
+  last page as production serves them (kept a few seconds per process); the
+  count, and a check that no COUNT(*) is on any public request's path;
 - the signed PDF (a process of its own, up to --pdf-up-to names; beyond,
   projected) and the contacts CSV (likewise);
 - the moderation queue's default view, every view of the queue, a name
@@ -632,7 +633,7 @@ def bulk_approve(table, size, letter, user, signer=None):
     """Approve up to 100,000 awaiting signatures (the admin's action), batch by batch; then
     put them back as they were (not measured)."""
     from signatories.models import Signatory
-    from signatories.services.moderation import signatories_decide
+    from signatories.services.moderation import PARALLEL_FROM, signatories_decide
 
     awaiting = Signatory.objects.filter(letter=letter).awaiting_decision().order_by("pk")
     ids = list(awaiting.values_list("pk", flat=True)[:100_000])
@@ -646,7 +647,8 @@ def bulk_approve(table, size, letter, user, signer=None):
     action = signatories_decide(queryset=chosen, decision="approve", moderator=user)
     seconds = time.perf_counter() - began
     beside = signer.stop(load) if signer else None
-    note = f"{action.count:,} approved in batches of 2,000, on two connections"
+    streams = "two connections" if action.count > PARALLEL_FROM else "one connection"
+    note = f"{action.count:,} approved in batches of 2,000, on {streams}"
     if beside:
         note += f"; signing beside it: {beside}"
     table.add(f"bulk approve {min(len(ids), 100_000):,}", size, Figure(seconds, note=note))
