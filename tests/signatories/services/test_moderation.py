@@ -10,6 +10,22 @@ from tests.factories import SignatoryFactory
 pytestmark = pytest.mark.django_db
 
 
+def batches_fail_at(number, monkeypatch):
+    """The `number`-th batch decided raises, as a killed worker or a cut connection would;
+    returns the real batch function, to put back."""
+    real = moderation._decide_batch
+    calls = []
+
+    def fails(*args):
+        calls.append(1)
+        if len(calls) == number:
+            raise RuntimeError("the worker was killed")
+        return real(*args)
+
+    monkeypatch.setattr(moderation, "_decide_batch", fails)
+    return real
+
+
 @pytest.fixture
 def pending(letter):
     Signatory.objects.bulk_create(
@@ -46,16 +62,7 @@ def test_only_rows_the_decision_applies_to_are_audited(pending, admin_user):
 def test_a_decision_cut_short_says_what_it_did_and_a_second_run_does_the_rest(
     pending, admin_user, monkeypatch
 ):
-    real = moderation._decide_batch
-    calls = []
-
-    def dies_on_the_third(*args):
-        calls.append(1)
-        if len(calls) == 3:
-            raise RuntimeError("the worker was killed")
-        return real(*args)
-
-    monkeypatch.setattr(moderation, "_decide_batch", dies_on_the_third)
+    real = batches_fail_at(3, monkeypatch)
     with pytest.raises(RuntimeError):
         signatories_decide(queryset=pending, decision="reject", moderator=admin_user, batch_size=10)
 
@@ -129,16 +136,7 @@ def test_a_stream_that_fails_stops_the_decision_and_the_count_says_what_was_done
         SignatoryFactory.build(letter=letter, status="pending", email=f"f{n}@example.net")
         for n in range(40)
     )
-    real = moderation._decide_batch
-    calls = []
-
-    def dies_on_the_fourth(*args):
-        calls.append(1)
-        if len(calls) == 4:
-            raise RuntimeError("the connection was cut")
-        return real(*args)
-
-    monkeypatch.setattr(moderation, "_decide_batch", dies_on_the_fourth)
+    real = batches_fail_at(4, monkeypatch)
     with pytest.raises(RuntimeError):
         signatories_decide(
             queryset=Signatory.objects.all(), decision="reject", moderator=admin_user, batch_size=5
