@@ -306,3 +306,38 @@ def test_a_supporter_finds_a_name_among_many_pages_on_a_phone(
     assert expected <= shown | {second[0]}  # the three namesakes start the page
     assert page.get_attribute("html", "lang") == locale[:2]
     context.close()
+
+
+def test_a_supporter_pages_back_through_namesakes_from_the_last_page(
+    browser, live_server, settings
+):
+    """Eight people of one name end the list, three to a page: Last, Previous, Previous and
+    Next are clicked, and each page holds the rows the delivery order puts there (its links
+    count ranks from the last namesake: letters/name_list.py)."""
+    settings.SIGNATORIES_PER_PAGE = 3
+    letter = LetterFactory()
+    for surname in ["Abai", "Bowring"]:
+        SignatoryFactory(letter=letter, name=f"Ann {surname}")
+    for n in range(8):
+        SignatoryFactory(letter=letter, name="Jo Smith", affiliation=f"Branch {n}")
+    in_order = [
+        f"{name} ({affiliation})" if affiliation else name
+        for name, affiliation in Signatory.objects.filter(letter=letter)
+        .for_delivery()
+        .values_list("name", "affiliation")
+    ]
+    context = browser.new_context(locale="en-GB", **PHONE)
+    page = context.new_page()
+    names = page.locator("#names ol li")
+    page.goto(live_server.url + letter.get_absolute_url())
+
+    page.get_by_role("link", name="Last", exact=True).click()
+    expect(names).to_have_text(in_order[-3:])
+    page.get_by_role("link", name="Previous", exact=True).click()
+    expect(names).to_have_text(in_order[-6:-3])
+    assert "before=i.-3." in page.url  # the link counted from the last Jo Smith
+    page.get_by_role("link", name="Previous", exact=True).click()
+    expect(names).to_have_text(in_order[-9:-6])
+    page.get_by_role("link", name="Next", exact=True).click()
+    expect(names).to_have_text(in_order[-6:-3])
+    context.close()
