@@ -71,7 +71,7 @@ class Position:
         kinds = {c: k for k, c in CODES.items()}
         if code not in kinds or not rank.removeprefix("-").isdigit():
             return None
-        if not -MAX_RANK <= int(rank) <= MAX_RANK or rank in {"-0"}:
+        if not -MAX_RANK <= int(rank) <= MAX_RANK or rank == "-0":
             return None
         name = clean_text(name)[:MAX_NAME]
         if not sort_key(name):
@@ -328,16 +328,6 @@ def _run(names, row):
     return count
 
 
-def _leading(names):
-    """How many rows at the start of `names` sort the same as the first."""
-    count = 0
-    for each in names:
-        if not _same(each, names[0]):
-            break
-        count += 1
-    return count
-
-
 # The ranks of the rows at either end of a page (Position: 1 the first namesake,
 # -1 the last). A row next to the position the page was read from is one step
 # from it, whichever end the position counts from.
@@ -369,7 +359,7 @@ def _leading_rank_back(names, beyond, position):
     """The first row's rank, on a page read backwards from `position` (or from the end)."""
     if not beyond or not _same(beyond[-1], names[0]):
         return 1  # no namesake before the page: the first of its own
-    run = _leading(names)
+    run = _run(names[::-1], names[0])  # the rows at its start that sort as the first
     if run < len(names) or not _matches(names[-1], position):
         return -run  # its namesakes end on this page
     return position.rank - run
