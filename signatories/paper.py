@@ -126,6 +126,7 @@ class Checked:
     confirms_web_signature: bool = False  # the address signed online, never confirmed
     sort_name: str = ""  # how the name will sort
     sort_key: str = ""  # ... and the key the database orders it by
+    email_hash: str = ""  # the address's keyed hash, taken once (signatories/crypto.py)
 
     @property
     def will_be_added(self):
@@ -201,6 +202,8 @@ def check_rows(*, letter, rows, add_anyway=frozenset(), keep_capitals=frozenset(
         )
         checked.append(Checked(row=row, outcome=READY, name=name, in_capitals=capitals))
     candidates = [c for c in checked if c.outcome == READY]
+    for each in candidates:
+        each.email_hash = blind_index(each.row.data["email"]) if each.row.data["email"] else ""
 
     # Addresses are compared by their keyed hashes, on the unique index (signatories/crypto.py).
     # Only what the preview shows of a match: its address is neither read nor decrypted.
@@ -208,7 +211,7 @@ def check_rows(*, letter, rows, add_anyway=frozenset(), keep_capitals=frozenset(
         "pk", "letter_id", "name", "affiliation", "source", "kind", "sort_key", "email_hash",
         "confirmed_at", "withdrawn_at",
     )  # fmt: skip
-    hashes = {blind_index(c.row.data["email"]) for c in candidates if c.row.data["email"]}
+    hashes = {c.email_hash for c in candidates if c.email_hash}
     by_hash = {}
     for chunk in _chunks(hashes):
         # The empty-hash condition is the unique index's own: the lookup reads that index.
@@ -230,7 +233,7 @@ def check_rows(*, letter, rows, add_anyway=frozenset(), keep_capitals=frozenset(
 
     seen = {}
     for each in candidates:
-        same_address = by_hash.get(blind_index(each.row.data["email"]))
+        same_address = by_hash.get(each.email_hash) if each.email_hash else None
         if same_address is not None:
             if same_address.confirmed_at is None and same_address.withdrawn_at is None:
                 each.confirms_web_signature = True  # the paper form vouches for it
@@ -311,14 +314,13 @@ def _add(letter, batch, paper_sheet, now):
     # An address that signed online and never confirmed is confirmed by the
     # paper form instead of added again; so is one that signed online since
     # the preview (the INSERT skips it, the UPDATE confirms it).
-    online = {blind_index(e["email"]) for e in entries if e["email"]}
-    consenting = {blind_index(e["email"]) for e in entries if e["consents_to_updates"]}
-    confirming = {
-        blind_index(each.row.data["email"]) for each in batch if each.confirms_web_signature
+    online = {each.email_hash for each in batch if each.email_hash}
+    consenting = {
+        each.email_hash for each, e in zip(batch, entries, strict=True) if e["consents_to_updates"]
     }
     with transaction.atomic():
         signatories_insert_many(
-            [e for e in entries if not (e["email"] and blind_index(e["email"]) in confirming)]
+            [e for each, e in zip(batch, entries, strict=True) if not each.confirms_web_signature]
         )
         # Each found by the address's hash on the unique index (whose own condition is
         # the non-empty hash): an UPDATE of a batch, not a walk through the letter.

@@ -179,3 +179,26 @@ def test_the_database_still_refuses_an_address_typed_as_a_name_in_a_bulk_insert(
         signatories_insert_many(
             [{"letter_id": letter.pk, "name": "x@example.net", "sort_key": "1", "source": "paper"}]
         )
+
+
+def test_a_bulk_insert_refused_midway_leaves_the_next_one_free_to_go(letter):
+    """On PostgreSQL the rows pass through a temporary table: a refused batch takes it away."""
+    from django.db import IntegrityError
+
+    from signatories.services.entry import signatories_insert_many
+
+    good = {"letter_id": letter.pk, "sort_key": "1", "source": "paper"}
+    with pytest.raises(IntegrityError):
+        signatories_insert_many([{**good, "name": "Fine"}, {**good, "name": "x@example.net"}])
+    assert not Signatory.objects.filter(letter=letter).exists()
+
+    sent = signatories_insert_many(
+        [{**good, "name": "Айгүл Қасымова", "email": "aigul@example.kz"}, {**good, "name": "Ann"}]
+    )
+    assert sent == 2
+    assert sorted(Signatory.objects.filter(letter=letter).values_list("name", flat=True)) == [
+        "Ann",
+        "Айгүл Қасымова",
+    ]
+    [stored] = Signatory.objects.with_email("aigul@example.kz")
+    assert stored.email == "aigul@example.kz"
