@@ -351,6 +351,17 @@ def http_pages(table, size, base, letter, env, *, connections=2, seconds=10):
         size,
         Figure(trivial["p50_us"] / 1e6, note=f"{trivial['rate']:,.0f}/s"),
     )
+    # The floor of any page that reads the database: /ready/ makes one `SELECT 1` (and
+    # Django's health check of the connection before it), and draws nothing.
+    floor = wrk(f"{base}/ready/", script="get.lua", seconds=seconds, connections=connections)
+    table.add(
+        "HTTP: one database round trip /ready/",
+        size,
+        Figure(
+            floor["p50_us"] / 1e6,
+            note=f"{floor['p50_us'] / trivial['p50_us']:.1f}x trivial, {floor['rate']:,.0f}/s",
+        ),
+    )
     middle = NameList(letter).page(typed="M").next
     url = f"{base}{letter.get_absolute_url()}"
     for label, query in [
