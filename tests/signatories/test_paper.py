@@ -202,3 +202,26 @@ def test_a_bulk_insert_refused_midway_leaves_the_next_one_free_to_go(letter):
     ]
     [stored] = Signatory.objects.with_email("aigul@example.kz")
     assert stored.email == "aigul@example.kz"
+
+
+def test_a_bulk_insert_stores_each_value_as_typed(letter):
+    """What COPY's text format gives meaning to (a backslash, \\N for NULL, quotes) and
+    right-to-left text are stored exactly as typed, on either database."""
+    from signatories.services.entry import signatories_insert_many
+
+    names = ["O\\Neil", "\\N", 'Ann "Nan" D\'Arcy', "مريم الخطيب", "Ұлжан Әбілқасымова", "x" * 200]
+    signatories_insert_many(
+        [
+            {
+                "letter_id": letter.pk,
+                "name": name,
+                "affiliation": "\\.",
+                "sort_key": "1",
+                "source": "paper",
+            }
+            for name in names
+        ]
+    )
+    stored = Signatory.objects.filter(letter=letter)
+    assert sorted(stored.values_list("name", flat=True)) == sorted(names)
+    assert set(stored.values_list("affiliation", flat=True)) == {"\\."}
