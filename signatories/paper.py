@@ -121,7 +121,7 @@ class Checked:
     name: str = ""  # the name as it will be stored
     in_capitals: bool = False  # typed in capitals, stored in name case unless kept
     duplicate_of: Signatory | None = None  # a likely duplicate on the letter
-    duplicate_line: int | None = None  # ... or earlier in the same batch
+    duplicate_line: int | None = None  # ... or earlier in the same batch (same e-mail: ALREADY)
     forced: bool = False  # a likely duplicate the organiser adds anyway
     confirms_web_signature: bool = False  # the address signed online, never confirmed
     sort_name: str = ""  # how the name will sort
@@ -138,6 +138,7 @@ class Summary:
     added: int = 0
     skipped: int = 0  # not added: already on the letter (same e-mail or a likely duplicate)
     likely: int = 0  # of the skipped: likely duplicates nobody ticked "add anyway" for
+    repeated: int = 0  # of the skipped: an e-mail an earlier row of the same batch gives
     refused: int = 0
 
     @classmethod
@@ -151,19 +152,27 @@ class Summary:
             else:
                 summary.skipped += 1
                 summary.likely += each.outcome == LIKELY
+                summary.repeated += each.outcome == ALREADY and each.duplicate_of is None
         return summary
 
     def __str__(self):
+        return self.describe(how_to_add_anyway="tick “Add anyway” to add a true namesake")
+
+    def describe(self, *, how_to_add_anyway):
+        """The summary in words; `how_to_add_anyway` says where a true namesake is added."""
         text = (
-            f"{self.added} added, {self.skipped} skipped as already on the letter, "
-            f"{self.refused} refused"
+            f"{self.added:,} added, {self.skipped:,} skipped as already on the letter, "
+            f"{self.refused:,} refused"
         )
+        notes = []
+        if self.repeated:
+            notes.append(f"{self.repeated:,} of the skipped repeat the e-mail of an earlier row")
         if self.likely:
-            text += (
-                f" ({self.likely} of the skipped look like a name already on the letter: "
-                "tick “Add anyway” to add a true namesake)"
+            notes.append(
+                f"{self.likely:,} of the skipped look like a name already on the letter "
+                f"or earlier in the list: {how_to_add_anyway}"
             )
-        return text
+        return text + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def _key(each):
@@ -184,7 +193,8 @@ def check_rows(*, letter, rows, add_anyway=frozenset(), keep_capitals=frozenset(
     """What adding each row would do, without adding anything: the preview, and the import.
 
     `add_anyway` and `keep_capitals` are the line numbers the organiser ticked.
-    A row whose e-mail has signed is already on the letter (skipped). A row
+    A row whose e-mail has signed is already on the letter (skipped), and so is
+    one giving the e-mail of an earlier row of the batch that is added. A row
     whose name and affiliation match a signature already there, from any
     source, or an earlier row of the same batch, is a likely duplicate, not
     added unless ticked. A person's name in block capitals is stored in name
@@ -232,14 +242,19 @@ def check_rows(*, letter, rows, add_anyway=frozenset(), keep_capitals=frozenset(
             by_key.setdefault(key, signatory)
 
     seen = {}
+    adding_address = {}  # hash -> the line of the batch's row that adds (or confirms) it
     for each in candidates:
         same_address = by_hash.get(each.email_hash) if each.email_hash else None
+        if same_address is not None and (same_address.confirmed_at or same_address.withdrawn_at):
+            each.outcome, each.duplicate_of = ALREADY, same_address
+            continue
+        if each.email_hash in adding_address:
+            # One signature per address: a second row giving it would be dropped by the
+            # database on the way in; it is skipped, and said so, before that.
+            each.outcome, each.duplicate_line = ALREADY, adding_address[each.email_hash]
+            continue
         if same_address is not None:
-            if same_address.confirmed_at is None and same_address.withdrawn_at is None:
-                each.confirms_web_signature = True  # the paper form vouches for it
-            else:
-                each.outcome, each.duplicate_of = ALREADY, same_address
-                continue
+            each.confirms_web_signature = True  # the paper form vouches for it
         key = keys[each]
         each.duplicate_of = None if each.confirms_web_signature else by_key.get(key)
         each.duplicate_line = seen.get(key)
@@ -247,6 +262,8 @@ def check_rows(*, letter, rows, add_anyway=frozenset(), keep_capitals=frozenset(
         if each.duplicate_of or each.duplicate_line:
             each.forced = each.row.line in add_anyway
             each.outcome = READY if each.forced else LIKELY
+        if each.outcome == READY and each.email_hash:
+            adding_address[each.email_hash] = each.row.line
     return checked
 
 

@@ -189,24 +189,29 @@ def test_an_organiser_runs_a_letter_from_draft_to_handed_in(
         "GALYM AGELEUOV,,,,\n"
         "Robot,,,person,\n"
         "dana ali,gmb,,,\n"
+        "Ivan Somebody,,IVAN@example.org,,\n"
     ).encode()
     page.get_by_label("CSV file").set_input_files(
         files=[{"name": "sheet.csv", "mimeType": "text/csv", "buffer": content}]
     )
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_role("heading", name="Preview")).to_contain_text(
-        "2 rows ready, 1 already on the letter, 1 refused"
+        "2 rows ready, 2 already on the letter, 1 refused"
     )
     rows = page.locator("table.paper-rows tbody tr")
     expect(rows.nth(1)).to_contain_text("As Galym Ageleuov")
     expect(rows.nth(2)).to_contain_text("is not a kind of signatory")
     expect(rows.nth(3)).to_contain_text("Likely already on the letter")
+    # One signature per address: the second row giving Иван's is skipped, and says why.
+    expect(rows.nth(4)).to_contain_text("Skipped: the same e-mail as line 2 above")
     keep_screenshot(page, "admin-import-preview")
     validated("CSV import preview")
     page.get_by_role("button", name="Import 2 rows and any you tick").click()
     expect(page.locator(".messagelist")).to_contain_text(
-        "Imported “sheet.csv”: 2 added, 1 skipped as already on the letter, 1 refused"
+        "Imported “sheet.csv”: 2 added, 2 skipped as already on the letter, 1 refused "
+        "(1 of the skipped repeat the e-mail of an earlier row; 1 of the skipped look like"
     )
+    assert not Signatory.objects.filter(name="Ivan Somebody").exists()
     assert Signatory.objects.filter(name="Galym Ageleuov").exists()
     assert Signatory.objects.get(name="Иван Петров").consents_to_updates
 

@@ -76,10 +76,44 @@ def test_import_records_updates_and_a_dry_run_names_likely_duplicates(letter, tm
     )
     out, err = run("import_signatures", letter.slug, str(path), "--dry-run")
     assert "Dry run: 1 rows ready, 1 already on the letter, 0 refused." in out
-    assert "Line 3: likely already on the letter as “Owen Jones (columnist)”." in err
+    assert "Line 3: likely already on the letter as “Owen Jones (columnist)”." in out
+    assert not err
     out, _ = run("import_signatures", letter.slug, str(path))
     assert "1 added, 1 skipped as already on the letter, 0 refused" in out
+    # The command has no ticks: it says where a true namesake is added instead.
+    assert "import those lines in the admin (the letter's Import CSV) and tick “Add anyway”" in out
     assert Signatory.objects.get(name="Dana Ali").consents_to_updates
+
+
+def test_an_e_mail_given_twice_in_a_file_is_skipped_and_counted_once(letter, tmp_path):
+    path = tmp_path / "sheet.csv"
+    path.write_text(
+        "name,organisation,email,updates\n"
+        "Paul Scott,Unite,paul@example.net,yes\n"
+        "Someone Else,,PAUL@example.net,\n"
+    )
+    out, _ = run("import_signatures", letter.slug, str(path), "--dry-run")
+    assert "Line 3: the same e-mail as line 2; skipped." in out
+    assert "Dry run: 1 rows ready, 1 already on the letter, 0 refused." in out
+
+    out, _ = run("import_signatures", letter.slug, str(path))
+    assert "1 added, 1 skipped as already on the letter, 0 refused" in out
+    assert "(1 of the skipped repeat the e-mail of an earlier row)" in out
+    [stored] = Signatory.objects.filter(letter=letter)
+    assert (stored.name, stored.email, stored.consents_to_updates) == (
+        "Paul Scott",
+        "paul@example.net",
+        True,
+    )
+
+
+def test_a_dry_run_lists_a_hundred_rows_that_need_a_look_and_counts_the_rest(letter, tmp_path):
+    path = tmp_path / "sheet.csv"
+    path.write_text("name\n" + "Same Person\n" * 150)
+    out, _ = run("import_signatures", letter.slug, str(path), "--dry-run")
+    assert out.count("likely already on the letter as “line 2”") == 100
+    assert "… and 49 more rows like these." in out
+    assert "Dry run: 1 rows ready, 149 already on the letter, 0 refused." in out
 
 
 def test_setup_roles_is_idempotent_and_keeps_contacts_from_moderators():

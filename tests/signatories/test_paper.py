@@ -108,6 +108,38 @@ def test_an_unconfirmed_web_signature_is_confirmed_by_the_paper_form(letter):
     assert (check.outcome, check.confirms_web_signature) == (READY, True)
 
 
+def test_an_address_a_batch_gives_twice_is_added_once_and_the_summary_says_so(letter):
+    """The database keeps one signature per address; the preview says which row is skipped,
+    and the summary counts only what was added."""
+    rows = [
+        row(2, "Paul Scott", "Unite", email="paul@example.net", updates=True),
+        row(3, "Someone Else", email="PAUL@example.net"),
+        row(4, "Ann Lee", email="ann@example.net"),
+    ]
+    checked = check_rows(letter=letter, rows=rows)
+    assert [(c.outcome, c.duplicate_line) for c in checked] == [
+        (READY, None),
+        (ALREADY, 2),
+        (READY, None),
+    ]
+    summary = import_rows(letter=letter, rows=rows)
+    assert (summary.added, summary.skipped, summary.repeated) == (2, 1, 1)
+    assert Signatory.objects.filter(letter=letter).count() == summary.added
+    assert Signatory.objects.with_email("paul@example.net").get().name == "Paul Scott"
+
+
+def test_a_row_not_added_leaves_its_address_to_the_next_row_that_gives_it(letter):
+    SignatoryFactory(letter=letter, name="Owen Jones", affiliation="")
+    rows = [
+        row(2, "Owen Jones", email="o@example.net"),
+        row(3, "Olive Stone", email="o@example.net"),
+    ]
+    checked = check_rows(letter=letter, rows=rows)
+    assert [c.outcome for c in checked] == [LIKELY, READY]
+    ticked = check_rows(letter=letter, rows=rows, add_anyway={2})
+    assert [c.outcome for c in ticked] == [READY, ALREADY]
+
+
 def test_consent_to_updates_is_kept_only_with_an_address(letter):
     import_rows(
         letter=letter,

@@ -4,7 +4,23 @@ from django.core.management.base import BaseCommand, CommandError
 
 from config.progress import terminal_progress
 from letters.management import letter_for_command
-from signatories.paper import LIKELY, READY, Summary, check_rows, import_rows, parse_csv
+from signatories.paper import (
+    ALREADY,
+    LIKELY,
+    READY,
+    Summary,
+    check_rows,
+    import_rows,
+    parse_csv,
+)
+
+# A dry run names this many rows that need a look, then counts the rest: importing a file
+# again would otherwise print a line for every row of it.
+LISTED = 100
+ADD_ANYWAY = (
+    "to add a true namesake, import those lines in the admin (the letter's Import CSV) "
+    "and tick “Add anyway”"
+)
 
 
 class Command(BaseCommand):
@@ -36,24 +52,37 @@ class Command(BaseCommand):
 
         if dry_run:
             checked = check_rows(letter=target, rows=parsed.rows)
-            for each in checked:
-                if each.outcome == LIKELY:
-                    like = each.duplicate_of or f"line {each.duplicate_line}"
-                    self.stderr.write(
-                        f"Line {each.row.line}: likely already on the letter as “{like}”."
-                    )
+            notes = [note for each in checked if (note := self._note(each))]
+            for note in notes[:LISTED]:
+                self.stdout.write(note)
+            if len(notes) > LISTED:
+                self.stdout.write(f"… and {len(notes) - LISTED:,} more rows like these.")
             summary = Summary.of(checked)
-            already = f"{summary.skipped} already on the letter, " if summary.skipped else ""
+            already = f"{summary.skipped:,} already on the letter, " if summary.skipped else ""
             ready = sum(each.outcome == READY for each in checked)
             self.stdout.write(
-                f"Dry run: {ready} rows ready, {already}{summary.refused} refused. "
+                f"Dry run: {ready:,} rows ready, {already}{summary.refused:,} refused. "
                 "Nothing was added."
             )
             return
+        self.stderr.style_func = None  # the progress bar in plain text, not an error's colour
         summary = import_rows(
             letter=target,
             rows=parsed.rows,
             paper_sheet=sheet,
             progress=terminal_progress(self.stderr, "Adding: "),
         )
-        self.stdout.write(self.style.SUCCESS(f"{target}: {summary}."))
+        self.stdout.write(
+            self.style.SUCCESS(f"{target}: {summary.describe(how_to_add_anyway=ADD_ANYWAY)}.")
+        )
+
+    @staticmethod
+    def _note(each):
+        """What a dry run says of a row that will not simply be added, or None."""
+        line = f"Line {each.row.line}"
+        if each.outcome == LIKELY:
+            like = each.duplicate_of or f"line {each.duplicate_line}"
+            return f"{line}: likely already on the letter as “{like}”."
+        if each.outcome == ALREADY and each.duplicate_of is None:
+            return f"{line}: the same e-mail as line {each.duplicate_line}; skipped."
+        return None
