@@ -496,3 +496,28 @@ def test_the_embed_and_the_count_vary_by_the_readers_language(client, letter):
         response = client.get(reverse(name, kwargs={"slug": letter.slug}))
         vary = {v.strip() for v in response["Vary"].split(",")}
         assert {"Cookie", "Accept-Language"} <= vary, name
+
+
+@pytest.mark.parametrize(
+    ("language", "grouped"),
+    [("en", "1,234,567"), ("ru", "1\xa0234\xa0567"), ("kk", "1\xa0234\xa0567")],
+)
+def test_a_big_count_is_grouped_as_the_readers_language_writes_it(
+    client, letter, monkeypatch, language, grouped
+):
+    from letters import selectors
+
+    letter.target_count = 2_000_000
+    letter.save()
+    monkeypatch.setattr(selectors, "letter_signature_counts", lambda letter: (1_234_567, 0))
+    page = client.get(letter.get_absolute_url(), HTTP_ACCEPT_LANGUAGE=language)
+    assert f'id="count">{grouped}</span>' in page.content.decode()
+    target = "2,000,000" if language == "en" else "2\xa0000\xa0000"
+    assert target in page.content.decode()
+    embed = client.get(
+        reverse("letters:embed", kwargs={"slug": letter.slug}), HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert f'<div class="count">{grouped}</div>' in embed.content.decode()
+    # The machine-readable count stays a number.
+    count = client.get(reverse("letters:count_json", kwargs={"slug": letter.slug}))
+    assert count.json()["count"] == 1_234_567
