@@ -49,9 +49,20 @@ class ModerationQueueFilter(admin.SimpleListFilter):
     }
 
     def __init__(self, request, params, model, model_admin):
-        # A search looks across every status unless a queue was chosen with it.
-        self.searching = bool(request.GET.get("q")) and self.parameter_name not in request.GET
+        self.searching = self._searching(request)
         super().__init__(request, params, model, model_admin)
+
+    @classmethod
+    def _searching(cls, request):
+        # A search looks across every status unless a queue was chosen with it.
+        return bool(request.GET.get("q")) and cls.parameter_name not in request.GET
+
+    @classmethod
+    def in_view(cls, request):
+        """The queue a request's list shows, before the filter is built (the columns ask)."""
+        return request.GET.get(cls.parameter_name) or (
+            "all" if cls._searching(request) else cls.DEFAULT
+        )
 
     def lookups(self, request, model_admin):
         return [
@@ -329,6 +340,10 @@ class SignatoryAdmin(WavePages, TeamScopedAdmin, admin.ModelAdmin):
             # One letter in view: its name in every row is noise, and the room it takes
             # pushed the signing date off a 1280-pixel screen beside the e-mail column.
             columns.remove("letter")
+        if ModerationQueueFilter.in_view(request) == "awaiting":
+            # Awaiting a decision means confirmed: a column of ticks says nothing, and a
+            # second letter's column needs its room on a 1280-pixel screen.
+            columns.remove("confirmed")
         return columns
 
     def _letters(self, request):
