@@ -116,7 +116,7 @@ def test_an_organiser_runs_a_letter_from_draft_to_handed_in(
     page.get_by_role("link", name="Letters", exact=True).click()
     validated("letter list")
     page.get_by_role("link", name=letter.title).click()
-    expect(page.locator(".lifecycle")).to_contain_text("This letter is draft")
+    expect(page.locator(".lifecycle")).to_contain_text("This letter is a draft")
     validated("letter page, draft")
     page.get_by_role("button", name="Open for signatures").click()
     expect(page.locator(".messagelist")).to_contain_text("The letter is now open for signatures.")
