@@ -81,4 +81,4 @@ def test_the_admin_import_keeps_its_own_limit(admin_client, letter, settings):
     url = reverse("admin:letters_letter_import", args=[letter.pk])
     response = admin_client.post(url, {"file": SimpleUploadedFile("s.csv", rows.encode())})
     assert response.status_code == 200
-    assert "Preview: 1500 rows ready" in response.content.decode()
+    assert "Preview: 1,500 rows ready" in response.content.decode()
