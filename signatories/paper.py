@@ -55,7 +55,7 @@ class PaperRowForm(forms.Form):
         choices=Signatory.Kind.choices,
         initial=Signatory.Kind.INDIVIDUAL,
         error_messages={
-            "invalid_choice": "Select a valid choice. “%(value)s” is not a kind of signatory: "
+            "invalid_choice": "“%(value)s” is not a kind of signatory: "
             "use individual or organisation."
         },
     )

@@ -78,7 +78,7 @@ class TestCsvUpload:
             (3, "Name: This field is required."),
             (4, "E-mail: Enter a valid email address."),
             (5, "Name: Please remove the invisible control characters"),
-            (6, "Kind: Select a valid choice."),
+            (6, "Kind: “robot” is not a kind of signatory"),
         ]:
             assert f"<td>{line}</td>" in html
             assert message in html
