@@ -499,14 +499,20 @@ def test_the_embed_and_the_count_vary_by_the_readers_language(client, letter):
 
 
 @pytest.mark.parametrize(
-    ("language", "grouped"),
-    [("en", "1,234,567"), ("ru", "1\xa0234\xa0567"), ("kk", "1\xa0234\xa0567")],
+    ("language", "grouped", "list_says"),
+    [
+        ("en", "1,234,567", "The first 1 of 1,234,567 names"),
+        ("ru", "1\xa0234\xa0567", "Первые 1 из 1\xa0234\xa0567 имён"),
+        ("kk", "1\xa0234\xa0567", "1\xa0234\xa0567 есімнің алғашқы 1"),
+    ],
 )
 def test_a_big_count_is_grouped_as_the_readers_language_writes_it(
-    client, letter, monkeypatch, language, grouped
+    client, letter, monkeypatch, settings, language, grouped, list_says
 ):
     from letters import selectors
 
+    settings.SIGNATORIES_PER_PAGE = 1
+    SignatoryFactory.create_batch(2, letter=letter)  # a second page: the list says how many
     letter.target_count = 2_000_000
     letter.save()
     monkeypatch.setattr(selectors, "letter_signature_counts", lambda letter: (1_234_567, 0))
@@ -514,6 +520,8 @@ def test_a_big_count_is_grouped_as_the_readers_language_writes_it(
     assert f'id="count">{grouped}</span>' in page.content.decode()
     target = "2,000,000" if language == "en" else "2\xa0000\xa0000"
     assert target in page.content.decode()
+    # In a translated sentence too: the plural is chosen by the number, shown grouped.
+    assert list_says in page.content.decode()
     embed = client.get(
         reverse("letters:embed", kwargs={"slug": letter.slug}), HTTP_ACCEPT_LANGUAGE=language
     )
