@@ -49,20 +49,15 @@ class ModerationQueueFilter(admin.SimpleListFilter):
     }
 
     def __init__(self, request, params, model, model_admin):
-        self.searching = self._searching(request)
+        self.shown = self.in_view(request)
         super().__init__(request, params, model, model_admin)
-
-    @classmethod
-    def _searching(cls, request):
-        # A search looks across every status unless a queue was chosen with it.
-        return bool(request.GET.get("q")) and cls.parameter_name not in request.GET
 
     @classmethod
     def in_view(cls, request):
         """The queue a request's list shows, before the filter is built (the columns ask)."""
-        return request.GET.get(cls.parameter_name) or (
-            "all" if cls._searching(request) else cls.DEFAULT
-        )
+        # A search looks across every status unless a queue was chosen with it.
+        searching = bool(request.GET.get("q")) and cls.parameter_name not in request.GET
+        return request.GET.get(cls.parameter_name) or ("all" if searching else cls.DEFAULT)
 
     def lookups(self, request, model_admin):
         return [
@@ -76,7 +71,7 @@ class ModerationQueueFilter(admin.SimpleListFilter):
         ]
 
     def value(self):
-        return super().value() or ("all" if self.searching else self.DEFAULT)
+        return super().value() or self.shown
 
     def choices(self, changelist):
         # No separate "All" entry on top: "All" is one of the lookups, and the

@@ -7,7 +7,6 @@ from letters.management import letter_for_command
 from signatories.paper import (
     ALREADY,
     LIKELY,
-    READY,
     Summary,
     check_rows,
     import_rows,
@@ -59,9 +58,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"… and {len(notes) - LISTED:,} more rows like these.")
             summary = Summary.of(checked)
             already = f"{summary.skipped:,} already on the letter, " if summary.skipped else ""
-            ready = sum(each.outcome == READY for each in checked)
             self.stdout.write(
-                f"Dry run: {ready:,} rows ready, {already}{summary.refused:,} refused. "
+                f"Dry run: {summary.added:,} rows ready, {already}{summary.refused:,} refused. "
                 "Nothing was added."
             )
             return
